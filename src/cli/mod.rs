@@ -1,0 +1,188 @@
+//! The command-line interface: clap definitions (this file), argument → options conversion
+//! (`convert`), indicatif progress (`progress`) and text/JSON rendering (`output`).
+
+pub mod convert;
+pub mod output;
+pub mod progress;
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Compress images by truncated singular value decomposition.
+#[derive(Debug, Parser)]
+#[command(name = "svdimg", version, about, long_about = None, propagate_version = true)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Compress images to a chosen rank and report energy, error, PSNR, SSIM and storage.
+    Compress(CompressArgs),
+}
+
+/// Flags every command that factorizes shares.
+#[derive(Debug, Args, Clone)]
+pub struct CommonArgs {
+    /// Print the report as JSON on stdout (nothing else goes to stdout).
+    #[arg(long)]
+    pub json: bool,
+    /// Also write the JSON report to this file.
+    #[arg(long, value_name = "FILE")]
+    pub report: Option<PathBuf>,
+    /// No progress bars and no warnings on stderr (errors are still printed).
+    #[arg(long, short)]
+    pub quiet: bool,
+    /// Worker threads (default: all cores).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub threads: Option<u16>,
+    /// SVD algorithm.
+    #[arg(long, value_enum, default_value_t = MethodArg::Auto)]
+    pub method: MethodArg,
+    /// Which channels become matrices.
+    #[arg(long, value_enum, default_value_t = ColorArg::Rgb)]
+    pub color: ColorArg,
+    /// Floating-point precision of the SVD.
+    #[arg(long, value_enum, default_value_t = PrecisionArg::F32)]
+    pub precision: PrecisionArg,
+    /// What happens to an alpha channel: kept exactly, or compressed like the others.
+    #[arg(long, value_enum, default_value_t = AlphaArg::Keep)]
+    pub alpha: AlphaArg,
+    /// Replace existing output files (the input is never replaced).
+    #[arg(long, short)]
+    pub force: bool,
+    /// Refuse images with more pixels than this (checked from the header, before decoding).
+    #[arg(long, value_name = "PIXELS", default_value_t = 100_000_000,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_pixels: u64,
+}
+
+/// `svdimg compress`.
+#[derive(Debug, Args)]
+pub struct CompressArgs {
+    /// Input images (read by content, not by extension).
+    #[arg(required = true, value_name = "INPUT")]
+    pub inputs: Vec<PathBuf>,
+    /// How the rank is chosen (default: -k 50).
+    #[command(flatten)]
+    pub rank: RankArgs,
+    /// Output file; its extension picks the format (.png .jpg .webp .bmp .tiff .gif).
+    /// Default: <stem>.k<rank>.png beside the input.
+    #[arg(short, long, value_name = "OUT", conflicts_with = "out_dir")]
+    pub output: Option<PathBuf>,
+    /// Write outputs into this folder, named <stem>.k<rank>.png.
+    #[arg(long, value_name = "DIR")]
+    pub out_dir: Option<PathBuf>,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub common: CommonArgs,
+}
+
+/// The four ways of choosing a rank; at most one may be given.
+#[derive(Debug, Args, Clone)]
+#[group(multiple = false)]
+pub struct RankArgs {
+    /// Rank kept in every channel: a number (50) or a percentage of min(width, height) (10%).
+    #[arg(short = 'k', long = "rank", value_name = "K", value_parser = parse_rank)]
+    pub rank: Option<RankValue>,
+    /// Smallest rank per channel that keeps this fraction of the energy (0 < F ≤ 1).
+    #[arg(long, value_name = "F", value_parser = parse_energy)]
+    pub energy: Option<f64>,
+    /// Least storage whose predicted PSNR reaches this many dB (ranks allocated across channels).
+    #[arg(long, value_name = "DB", value_parser = parse_positive)]
+    pub psnr: Option<f64>,
+    /// Best predicted quality storing at most samples / R values (ranks allocated across channels).
+    #[arg(long, value_name = "R", value_parser = parse_positive)]
+    pub ratio: Option<f64>,
+}
+
+/// A rank as typed: a count or a percentage.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum RankValue {
+    /// `-k 50`
+    Count(usize),
+    /// `-k 10%`
+    Percent(f64),
+}
+
+/// Parses `50` or `10%`.
+pub fn parse_rank(s: &str) -> Result<RankValue, String> {
+    let s = s.trim();
+    if let Some(p) = s.strip_suffix('%') {
+        let p: f64 = p
+            .trim()
+            .parse()
+            .map_err(|_| format!("'{s}' is not a percentage (try 10%)"))?;
+        if !(p > 0.0 && p <= 100.0) {
+            return Err(format!("percentage must be in (0, 100], got {p}"));
+        }
+        return Ok(RankValue::Percent(p));
+    }
+    match s.parse::<usize>() {
+        Ok(0) => Err("rank must be at least 1".into()),
+        Ok(k) => Ok(RankValue::Count(k)),
+        Err(_) => Err(format!(
+            "'{s}' is not a rank (a whole number ≥ 1, or a percentage like 10%)"
+        )),
+    }
+}
+
+fn parse_energy(s: &str) -> Result<f64, String> {
+    let f: f64 = s.trim().parse().map_err(|_| format!("'{s}' is not a number"))?;
+    if f > 0.0 && f <= 1.0 {
+        Ok(f)
+    } else {
+        Err(format!("energy must be in (0, 1], got {s}"))
+    }
+}
+
+fn parse_positive(s: &str) -> Result<f64, String> {
+    let f: f64 = s.trim().parse().map_err(|_| format!("'{s}' is not a number"))?;
+    if f.is_finite() && f > 0.0 {
+        Ok(f)
+    } else {
+        Err(format!("must be a positive number, got {s}"))
+    }
+}
+
+/// `--method`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum MethodArg {
+    /// Pick by shape and rank (the report says which ran and why).
+    Auto,
+    /// faer's dense thin SVD: every singular value.
+    Exact,
+}
+
+/// `--color`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorArg {
+    /// R, G and B as they are.
+    Rgb,
+    /// One plane, BT.601 luma; greyscale output.
+    Luma,
+    /// Full-range BT.601 Y, Cb, Cr (as JPEG); RGB output.
+    Ycbcr,
+}
+
+/// `--precision`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PrecisionArg {
+    /// Single precision.
+    F32,
+    /// Double precision.
+    F64,
+}
+
+/// `--alpha`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AlphaArg {
+    /// Copy alpha to the output exactly.
+    Keep,
+    /// Compress alpha as one more channel.
+    Compress,
+}

@@ -1,0 +1,52 @@
+//! # svdimg
+//!
+//! Compress images by truncated singular value decomposition.
+//!
+//! An image is split into one matrix per channel ([`planes`]), each matrix is factorized with
+//! faer's SVD ([`factorize`]), the top singular values are kept ([`rank`]), and the image is
+//! rebuilt from them ([`reconstruct`]) and measured ([`metrics`]). The library never prints:
+//! progress goes through the [`Progress`] trait and results come back as data ([`report`]).
+//!
+//! ```
+//! use svdimg::{compress_image, CompressOptions, NoProgress, RankSelect};
+//!
+//! # fn main() -> Result<(), svdimg::Error> {
+//! // A 64×48 gradient: smooth, so a handful of singular values describe it well.
+//! let img = image::DynamicImage::ImageRgb8(image::RgbImage::from_fn(64, 48, |x, y| {
+//!     image::Rgb([(x * 4) as u8, (y * 5) as u8, ((x + y) * 2) as u8])
+//! }));
+//! let out = compress_image(&img, &CompressOptions::with_rank(RankSelect::Rank(2)), &NoProgress)?;
+//! assert_eq!(out.report.channels.len(), 3);
+//! assert!(out.report.psnr.unwrap_or(f64::INFINITY) > 40.0);
+//! # Ok(())
+//! # }
+//! ```
+#![warn(missing_docs)]
+
+pub mod decode;
+pub mod encode;
+pub mod error;
+pub mod factorize;
+pub mod metrics;
+pub mod options;
+mod parallel;
+pub mod pipeline;
+pub mod planes;
+pub mod progress;
+pub mod rank;
+pub mod reconstruct;
+pub mod report;
+mod ssim;
+
+pub use decode::{decode_bytes, decode_file, DecodeLimits, Decoded};
+pub use encode::{write_image, OutputFormat, Overwrite};
+pub use error::{Error, Result};
+pub use factorize::{factorize, Factors, Method, Precision};
+pub use options::{CompressOptions, Schedule};
+pub use pipeline::{
+    compress_file, compress_image, factorize_image, Compressed, Factorized, OutputTarget,
+};
+pub use planes::{AlphaMode, ColorMode, Layout, Planes};
+pub use progress::{NoProgress, Progress, Stage};
+pub use rank::{RankChoice, RankSelect};
+pub use report::{ChannelReport, CompressReport, Timings};

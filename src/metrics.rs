@@ -1,0 +1,141 @@
+//! Metrics: energy, Eckart–Young error, storage, MSE, PSNR and SSIM, as DESIGN.md §2 defines them.
+//! Pure functions; nothing here allocates more than one plane at a time per channel.
+
+use faer::MatRef;
+use image::DynamicImage;
+
+use crate::planes::{canonical, samples};
+use crate::ssim::ssim_plane;
+
+/// ‖A‖_F², summed in f64: the total energy, known without any SVD.
+#[must_use]
+pub fn energy(a: MatRef<'_, f32>) -> f64 {
+    let mut total = 0.0f64;
+    for j in 0..a.ncols() {
+        let col = a.col(j);
+        let mut c = 0.0f64;
+        for i in 0..a.nrows() {
+            let x = f64::from(col[i]);
+            c += x * x;
+        }
+        total += c;
+    }
+    total
+}
+
+/// ‖A − B‖_F, summed in f64.
+#[must_use]
+#[track_caller]
+pub fn frobenius_distance(a: MatRef<'_, f32>, b: MatRef<'_, f32>) -> f64 {
+    assert_eq!(a.shape(), b.shape(), "matrices of one shape");
+    let mut total = 0.0f64;
+    for j in 0..a.ncols() {
+        let (ca, cb) = (a.col(j), b.col(j));
+        let mut c = 0.0f64;
+        for i in 0..a.nrows() {
+            let d = f64::from(ca[i]) - f64::from(cb[i]);
+            c += d * d;
+        }
+        total += c;
+    }
+    total.sqrt()
+}
+
+/// Σ_{i≤k} σᵢ².
+#[must_use]
+pub fn kept_energy(s: &[f64], k: usize) -> f64 {
+    s.iter().take(k).map(|x| x * x).sum()
+}
+
+/// Fraction of the energy kept at rank k; an all-zero plane keeps 100 % at every k.
+#[must_use]
+pub fn energy_kept(s: &[f64], k: usize, total: f64) -> f64 {
+    if total <= 0.0 {
+        1.0
+    } else {
+        (kept_energy(s, k) / total).min(1.0)
+    }
+}
+
+/// Eckart–Young: ‖A − A_k‖_F = sqrt(Σ_{i>k} σᵢ²) = sqrt(E − Σ_{i≤k} σᵢ²).
+#[must_use]
+pub fn predicted_error(s: &[f64], k: usize, total: f64) -> f64 {
+    (total - kept_energy(s, k)).max(0.0).sqrt()
+}
+
+/// Values stored for a rank-k factorization of an m×n plane: k·(m + n + 1).
+#[must_use]
+pub fn stored_values(k: usize, rows: usize, cols: usize) -> u64 {
+    (k as u64) * (rows as u64 + cols as u64 + 1)
+}
+
+/// MSE, PSNR and SSIM of an output image against its reference.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Quality {
+    /// Mean squared error on the bit depth's scale.
+    pub mse: f64,
+    /// 10·log10(peak² / MSE); `None` for identical images.
+    pub psnr: Option<f64>,
+    /// Mean SSIM over the compared channels; `None` below 11 pixels in either direction.
+    pub ssim: Option<f64>,
+}
+
+/// PSNR in dB for an MSE at a peak value; `None` when the MSE is zero.
+#[must_use]
+pub fn psnr(mse: f64, peak: f64) -> Option<f64> {
+    (mse > 0.0).then(|| 10.0 * (peak * peak / mse).log10())
+}
+
+/// Compares the first `channels` channels of two images of one layout (8- or 16-bit samples,
+/// after rounding). `peak` is the bit depth's maximum.
+#[must_use]
+#[track_caller]
+pub fn quality(reference: &DynamicImage, output: &DynamicImage, channels: usize, peak: f64) -> Quality {
+    let (a, b) = (canonical(reference), canonical(output));
+    assert_eq!(a.dimensions_and_color(), b.dimensions_and_color(), "images of one layout");
+    let (sa, sb) = (samples(&a), samples(&b));
+    let stride = usize::from(a.color().channel_count());
+    let (w, h) = (a.width() as usize, a.height() as usize);
+    let per_channel = |ch: usize| -> (f64, Option<f64>) {
+        let mut sq = 0.0f64;
+        for p in 0..w * h {
+            let d = f64::from(sa.get(p * stride + ch)) - f64::from(sb.get(p * stride + ch));
+            sq += d * d;
+        }
+        let scale = (1.0 / peak) as f32;
+        let plane = |s: &crate::planes::Samples<'_>| -> Vec<f32> {
+            (0..w * h)
+                .map(|p| f32::from(s.get(p * stride + ch)) * scale)
+                .collect()
+        };
+        let ssim = if w >= 11 && h >= 11 {
+            ssim_plane(&plane(&sa), &plane(&sb), w, h)
+        } else {
+            None
+        };
+        (sq, ssim)
+    };
+    let channel_list: Vec<usize> = (0..channels).collect();
+    let results = crate::parallel::map(&channel_list, |&ch| per_channel(ch));
+    let mse = results.iter().map(|r| r.0).sum::<f64>() / (w * h * channels) as f64;
+    let ssim = results
+        .iter()
+        .map(|r| r.1)
+        .sum::<Option<f64>>()
+        .map(|s| s / channels as f64);
+    Quality {
+        mse,
+        psnr: psnr(mse, peak),
+        ssim,
+    }
+}
+
+trait Layout {
+    fn dimensions_and_color(&self) -> (u32, u32, image::ColorType);
+}
+
+impl Layout for DynamicImage {
+    fn dimensions_and_color(&self) -> (u32, u32, image::ColorType) {
+        (self.width(), self.height(), self.color())
+    }
+}

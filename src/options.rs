@@ -1,0 +1,84 @@
+//! Options: plain data with documented defaults. The front end builds them once.
+
+use crate::decode::DecodeLimits;
+use crate::encode::Overwrite;
+use crate::factorize::{Method, Precision};
+use crate::planes::{AlphaMode, ColorMode};
+use crate::rank::RankSelect;
+
+/// How planes share the worker threads during the SVD.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Schedule {
+    /// Planes run side by side, as many at once as there are threads; when fewer planes than
+    /// threads remain, each gets an equal share of the threads for faer's own parallelism
+    /// (3 planes on 2 cores: two side by side, then the third on both cores).
+    #[default]
+    Balanced,
+    /// Every plane at once, faer sequential inside each.
+    AcrossPlanes,
+    /// One plane after another, faer using every thread inside each.
+    WithinPlanes,
+}
+
+/// Everything that decides what `compress` does.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CompressOptions {
+    /// How the rank of each plane is chosen.
+    ///
+    /// Default: `RankSelect::Rank(50)`.
+    pub rank: RankSelect,
+    /// The SVD algorithm.
+    ///
+    /// Default: `Method::Auto`.
+    pub method: Method,
+    /// The floating-point type of the SVD.
+    ///
+    /// Default: `Precision::F32`.
+    pub precision: Precision,
+    /// Which planes colour channels become.
+    ///
+    /// Default: `ColorMode::Rgb`.
+    pub color: ColorMode,
+    /// What happens to alpha.
+    ///
+    /// Default: `AlphaMode::Keep` (carried through exactly).
+    pub alpha: AlphaMode,
+    /// How planes share threads.
+    ///
+    /// Default: `Schedule::Balanced`.
+    pub schedule: Schedule,
+    /// Size limits for decoding.
+    ///
+    /// Default: 100 megapixels.
+    pub limits: DecodeLimits,
+    /// Whether an existing output is replaced.
+    ///
+    /// Default: `Overwrite::Never`.
+    pub overwrite: Overwrite,
+}
+
+impl Default for CompressOptions {
+    fn default() -> Self {
+        CompressOptions {
+            rank: RankSelect::default(),
+            method: Method::default(),
+            precision: Precision::default(),
+            color: ColorMode::default(),
+            alpha: AlphaMode::default(),
+            schedule: Schedule::default(),
+            limits: DecodeLimits::default(),
+            overwrite: Overwrite::default(),
+        }
+    }
+}
+
+impl CompressOptions {
+    /// Options with the given rank selection and every other field at its default.
+    #[must_use]
+    pub fn with_rank(rank: RankSelect) -> Self {
+        CompressOptions {
+            rank,
+            ..CompressOptions::default()
+        }
+    }
+}

@@ -1,0 +1,41 @@
+//! Thread helpers: rayon when the `parallel` feature is on, a sequential stand-in otherwise
+//! (as oxipng's `rayon.rs` does).
+
+use faer::Par;
+
+/// Worker threads available to the current pool.
+#[must_use]
+pub fn threads() -> usize {
+    #[cfg(feature = "parallel")]
+    {
+        rayon::current_num_threads()
+    }
+    #[cfg(not(feature = "parallel"))]
+    {
+        1
+    }
+}
+
+/// faer parallelism over `n` threads (sequential for one).
+#[must_use]
+pub fn par(n: usize) -> Par {
+    #[cfg(feature = "parallel")]
+    if n > 1 {
+        return Par::rayon(n);
+    }
+    let _ = n;
+    Par::Seq
+}
+
+/// Maps `f` over `items` in parallel (in order), or sequentially without the feature.
+pub fn map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync + Send) -> Vec<R> {
+    #[cfg(feature = "parallel")]
+    {
+        use rayon::prelude::*;
+        items.par_iter().map(f).collect()
+    }
+    #[cfg(not(feature = "parallel"))]
+    {
+        items.iter().map(f).collect()
+    }
+}

@@ -1,0 +1,346 @@
+//! The pipeline, orchestration only: decode → planes → factorize → select rank → reconstruct →
+//! metrics → encode. Each stage lives in its own module.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use faer::Mat;
+use image::DynamicImage;
+
+use crate::decode::{decode_file, Decoded};
+use crate::encode::{check_output, write_image, OutputFormat};
+use crate::error::Result;
+use crate::factorize::{factorize, Factors, Method, Precision};
+use crate::metrics;
+use crate::options::{CompressOptions, Schedule};
+use crate::parallel;
+use crate::planes::{self, AlphaMode, Planes};
+use crate::progress::{Progress, Stage};
+use crate::rank::{RankChoice, RankSelect};
+use crate::reconstruct::reconstruct;
+use crate::report::{ChannelReport, CompressReport, Timings};
+
+/// An image split into planes and factorized: what every later stage (compress, grid, layers)
+/// starts from.
+#[derive(Debug, Clone)]
+pub struct Factorized {
+    /// The planes that were factorized.
+    pub planes: Planes,
+    /// One factorization per plane.
+    pub factors: Vec<Factors>,
+    /// ‖A_p‖_F² of every plane.
+    pub energies: Vec<f64>,
+    /// Why the method that ran was chosen.
+    pub method_reason: String,
+}
+
+impl Factorized {
+    /// Singular values of every plane.
+    #[must_use]
+    pub fn spectra(&self) -> Vec<&[f64]> {
+        self.factors.iter().map(|f| f.s.as_slice()).collect()
+    }
+
+    /// Chooses ranks with `select`.
+    pub fn select(&self, select: &RankSelect) -> Result<RankChoice> {
+        let l = &self.planes.layout;
+        select.select(&self.spectra(), &self.energies, l.height, l.width)
+    }
+}
+
+/// Splits `img` into planes and factorizes them, keeping singular vectors for at most `keep`
+/// triplets per plane (`usize::MAX`: all).
+pub fn factorize_image(
+    img: &DynamicImage,
+    opts: &CompressOptions,
+    keep: usize,
+    progress: &dyn Progress,
+) -> Result<Factorized> {
+    let planes = planes::split(img, opts.color, opts.alpha);
+    let method = match opts.method {
+        Method::Auto => Method::Exact,
+        m => m,
+    };
+    let method_reason = match opts.method {
+        Method::Auto => "auto: the exact thin SVD".to_string(),
+        m => format!("{} (requested)", m.name()),
+    };
+    progress.begin(Stage::Factorize, planes.planes.len() as u64);
+    let factors = factorize_planes(&planes.planes, method, opts.precision, keep, opts.schedule, progress)?;
+    progress.end(Stage::Factorize);
+    let energies = parallel::map(&planes.planes, |p| metrics::energy(p.as_ref()));
+    Ok(Factorized {
+        planes,
+        factors,
+        energies,
+        method_reason,
+    })
+}
+
+/// Factorizes every plane, sharing the threads as `schedule` says.
+pub fn factorize_planes(
+    planes: &[Mat<f32>],
+    method: Method,
+    precision: Precision,
+    keep: usize,
+    schedule: Schedule,
+    progress: &dyn Progress,
+) -> Result<Vec<Factors>> {
+    let threads = parallel::threads();
+    let one = |p: &Mat<f32>, inner: usize| {
+        let f = factorize(p.as_ref(), method, precision, keep, parallel::par(inner));
+        progress.advance(Stage::Factorize, 1);
+        f
+    };
+    let results: Vec<Result<Factors>> = match schedule {
+        Schedule::AcrossPlanes => parallel::map(planes, |p| one(p, 1)),
+        Schedule::WithinPlanes => planes.iter().map(|p| one(p, threads)).collect(),
+        Schedule::Balanced => {
+            let mut out = Vec::with_capacity(planes.len());
+            for round in planes.chunks(threads.max(1)) {
+                let inner = (threads / round.len()).max(1);
+                out.extend(parallel::map(round, |p| one(p, inner)));
+            }
+            out
+        }
+    };
+    results.into_iter().collect()
+}
+
+/// The result of compressing one image in memory.
+#[derive(Debug, Clone)]
+pub struct Compressed {
+    /// The reconstruction, in the input's bit depth (greyscale for `luma`).
+    pub image: DynamicImage,
+    /// Everything measured; `input`, `output` and the decode/encode timings are left for the caller.
+    pub report: CompressReport,
+}
+
+/// Compresses a decoded image: factorize, select ranks, reconstruct, measure.
+pub fn compress_image(img: &DynamicImage, opts: &CompressOptions, progress: &dyn Progress) -> Result<Compressed> {
+    opts.rank.validate()?;
+    let mut timings = Timings::default();
+    let t = Instant::now();
+    let (w, h) = (img.width() as usize, img.height() as usize);
+    let keep = opts.rank.fixed_rank(h, w).unwrap_or(usize::MAX);
+    let mut fz = factorize_image(img, opts, keep, progress)?;
+    let choice = fz.select(&opts.rank)?;
+    for (f, &k) in fz.factors.iter_mut().zip(&choice.ranks) {
+        f.truncate(k);
+    }
+    timings.factorize = ms(t);
+    let (image, report) = finish(img, &fz, &choice, opts, &mut timings, progress);
+    Ok(Compressed { image, report })
+}
+
+/// Reconstructs at the chosen ranks, measures, and builds the report.
+fn finish(
+    img: &DynamicImage,
+    fz: &Factorized,
+    choice: &RankChoice,
+    opts: &CompressOptions,
+    timings: &mut Timings,
+    progress: &dyn Progress,
+) -> (DynamicImage, CompressReport) {
+    let t = Instant::now();
+    let layout = &fz.planes.layout;
+    let indices: Vec<usize> = (0..fz.factors.len()).collect();
+    progress.begin(Stage::Reconstruct, indices.len() as u64);
+    let recon: Vec<Mat<f32>> = parallel::map(&indices, |&p| {
+        let r = reconstruct(&fz.factors[p], choice.ranks[p], faer::Par::Seq);
+        progress.advance(Stage::Reconstruct, 1);
+        r
+    });
+    let image = planes::merge(&recon, layout, fz.planes.alpha.as_deref());
+    progress.end(Stage::Reconstruct);
+    timings.reconstruct = ms(t);
+
+    let t = Instant::now();
+    progress.begin(Stage::Metrics, 1);
+    let measured = parallel::map(&indices, |&p| {
+        metrics::frobenius_distance(fz.planes.planes[p].as_ref(), recon[p].as_ref())
+    });
+    drop(recon);
+    let reference = planes::reference(img, &fz.planes);
+    let quality = metrics::quality(&reference, &image, layout.compared_channels(), layout.peak());
+    progress.end(Stage::Metrics);
+    timings.metrics = ms(t);
+
+    let (rows, cols) = (layout.height, layout.width);
+    let channels: Vec<ChannelReport> = indices
+        .iter()
+        .map(|&p| {
+            let (f, k, e) = (&fz.factors[p], choice.ranks[p], fz.energies[p]);
+            let kept = metrics::energy_kept(&f.s, k, e);
+            ChannelReport {
+                name: layout.names[p].to_string(),
+                rows,
+                cols,
+                rank: k,
+                max_rank: rows.min(cols),
+                singular_values: f.s[..k].to_vec(),
+                energy_total: e,
+                energy_kept: kept,
+                energy_discarded_db: (kept < 1.0).then(|| 10.0 * (1.0 - kept).log10()),
+                predicted_error: metrics::predicted_error(&f.s, k, e),
+                measured_error: measured[p],
+                stored_values: metrics::stored_values(k, rows, cols),
+            }
+        })
+        .collect();
+    let samples = (rows * cols * channels.len()) as u64;
+    let stored: u64 = channels.iter().map(|c| c.stored_values).sum();
+    let mut warnings = Vec::new();
+    if choice.clamped {
+        warnings.push(format!(
+            "the requested rank is larger than this image allows; clamped to {}",
+            rows.min(cols)
+        ));
+    }
+    if stored * 4 > samples {
+        warnings.push(format!(
+            "storing these factors as f32 takes {} bytes, more than the {} bytes of the raw 8-bit \
+             samples: this rank does not compress",
+            stored * 4,
+            samples
+        ));
+    }
+    let report = CompressReport {
+        schema: "svdimg.compress/1",
+        input: None,
+        output: None,
+        width: cols,
+        height: rows,
+        color: layout.color.name(),
+        bit_depth: layout.bit_depth,
+        alpha: match layout.alpha {
+            None => "none",
+            Some(AlphaMode::Keep) => "kept",
+            Some(AlphaMode::Compress) => "compressed",
+        },
+        method: fz.factors.first().map_or(Method::Exact, |f| f.method).name(),
+        method_reason: fz.method_reason.clone(),
+        precision: opts.precision.name(),
+        threads: parallel::threads(),
+        rank_request: describe(&opts.rank),
+        rank_clamped: choice.clamped,
+        channels,
+        samples,
+        stored_values: stored,
+        storage_ratio: (stored > 0).then(|| samples as f64 / stored as f64),
+        mse: quality.mse,
+        psnr: quality.psnr,
+        ssim: quality.ssim,
+        warnings,
+        timings_ms: *timings,
+    };
+    (image, report)
+}
+
+/// "rank 50", "10% of the smaller side", "energy 0.99", …
+#[must_use]
+pub fn describe(select: &RankSelect) -> String {
+    match select {
+        RankSelect::Rank(k) => format!("rank {k}"),
+        RankSelect::Percent(p) => format!("rank {p}% of the smaller side"),
+        RankSelect::Energy(f) => format!("energy {f}"),
+        RankSelect::Psnr(db) => format!("psnr {db} dB"),
+        RankSelect::Ratio(r) => format!("ratio {r}"),
+    }
+}
+
+/// `<stem>.k<rank>.png` beside the input (`k10-12-9` when planes got different ranks).
+#[must_use]
+pub fn default_output(input: &Path, ranks: &[usize]) -> PathBuf {
+    let stem = input
+        .file_stem()
+        .map_or_else(|| "image".into(), |s| s.to_string_lossy().into_owned());
+    let tag = if ranks.windows(2).all(|w| w[0] == w[1]) {
+        ranks.first().copied().unwrap_or(0).to_string()
+    } else {
+        ranks.iter().map(ToString::to_string).collect::<Vec<_>>().join("-")
+    };
+    input.with_file_name(format!("{stem}.k{tag}.png"))
+}
+
+/// Where `compress_file` writes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OutputTarget {
+    /// This file; its extension picks the format.
+    File(PathBuf),
+    /// `<stem>.k<rank>.png` in this folder.
+    Dir(PathBuf),
+    /// `<stem>.k<rank>.png` beside the input.
+    BesideInput,
+}
+
+/// Decodes `input`, compresses it, and writes the reconstruction to `target`. Nothing is
+/// written when anything fails.
+pub fn compress_file(
+    input: &Path,
+    target: &OutputTarget,
+    opts: &CompressOptions,
+    progress: &dyn Progress,
+) -> Result<CompressReport> {
+    match target {
+        OutputTarget::File(out) => {
+            OutputFormat::from_path(out)?;
+            check_output(Some(input), out, opts.overwrite)?;
+        }
+        OutputTarget::Dir(dir) if !dir.is_dir() => {
+            return Err(crate::Error::Parameter(format!(
+                "output folder {} does not exist",
+                dir.display()
+            )));
+        }
+        _ => {}
+    }
+    let t = Instant::now();
+    progress.begin(Stage::Decode, 1);
+    let Decoded {
+        image,
+        format,
+        mut warnings,
+    } = decode_file(input, &opts.limits)?;
+    if format == "gif" && crate::decode::gif_is_animated(input, &opts.limits) {
+        warnings.push("animated GIF: only the first frame is used".into());
+    }
+    progress.end(Stage::Decode);
+    let decode_ms = ms(t);
+
+    let Compressed {
+        image: out_image,
+        mut report,
+    } = compress_image(&image, opts, progress)?;
+    drop(image);
+    let ranks: Vec<usize> = report.channels.iter().map(|c| c.rank).collect();
+    let out_path = match target {
+        OutputTarget::File(p) => p.clone(),
+        OutputTarget::Dir(dir) => {
+            let name = default_output(input, &ranks);
+            let p = dir.join(name.file_name().unwrap_or_default());
+            check_output(Some(input), &p, opts.overwrite)?;
+            p
+        }
+        OutputTarget::BesideInput => {
+            let p = default_output(input, &ranks);
+            check_output(Some(input), &p, opts.overwrite)?;
+            p
+        }
+    };
+    let t = Instant::now();
+    progress.begin(Stage::Encode, 1);
+    warnings.extend(write_image(&out_image, &out_path, opts.overwrite)?);
+    progress.end(Stage::Encode);
+    report.timings_ms.decode = decode_ms;
+    report.timings_ms.encode = ms(t);
+    report.input = Some(input.display().to_string());
+    report.output = Some(out_path.display().to_string());
+    warnings.append(&mut report.warnings);
+    report.warnings = warnings;
+    Ok(report)
+}
+
+fn ms(t: Instant) -> f64 {
+    t.elapsed().as_secs_f64() * 1e3
+}

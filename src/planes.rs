@@ -1,0 +1,393 @@
+//! Planes: an image ⇄ one `faer::Mat<f32>` per channel, samples on [0, 1].
+//!
+//! Rows of a matrix are rows of the image. Samples are divided by the bit depth's maximum
+//! (255 or 65535), so every depth meets one code path. Greyscale inputs give one plane whatever
+//! the colour mode. Alpha is carried through exactly unless [`AlphaMode::Compress`] is asked for.
+
+use faer::Mat;
+use image::DynamicImage;
+use serde::Serialize;
+
+/// How colour channels become matrices.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ColorMode {
+    /// R, G and B as they are, one plane each.
+    #[default]
+    Rgb,
+    /// One plane: Y = 0.299 R + 0.587 G + 0.114 B; the output is greyscale.
+    Luma,
+    /// Full-range BT.601 Y, Cb, Cr (as JPEG uses); the output is RGB again.
+    #[serde(rename = "ycbcr")]
+    YCbCr,
+}
+
+impl ColorMode {
+    /// The name used in reports and on the command line.
+    #[must_use]
+    pub fn name(self) -> &'static str {
+        match self {
+            ColorMode::Rgb => "rgb",
+            ColorMode::Luma => "luma",
+            ColorMode::YCbCr => "ycbcr",
+        }
+    }
+}
+
+/// What happens to an alpha channel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AlphaMode {
+    /// Alpha is copied to the output sample for sample.
+    #[default]
+    Keep,
+    /// Alpha is one more plane, compressed like the others.
+    Compress,
+}
+
+/// What the planes stand for, enough to turn reconstructed planes back into an image.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Layout {
+    /// Image width (matrix columns).
+    pub width: usize,
+    /// Image height (matrix rows).
+    pub height: usize,
+    /// 8 or 16.
+    pub bit_depth: u8,
+    /// The colour mode in effect (`Luma` for greyscale inputs).
+    pub color: ColorMode,
+    /// Whether the input was greyscale.
+    pub grey_input: bool,
+    /// Whether the input had alpha, and what happens to it.
+    pub alpha: Option<AlphaMode>,
+    /// Plane names in order ("R", "G", "B", "Y", "Cb", "Cr", "L", "A").
+    pub names: Vec<&'static str>,
+}
+
+impl Layout {
+    /// The largest sample value of the output bit depth.
+    #[must_use]
+    pub fn peak(&self) -> f64 {
+        if self.bit_depth == 16 {
+            65535.0
+        } else {
+            255.0
+        }
+    }
+
+    /// Channels in the output image (colour channels plus alpha).
+    #[must_use]
+    pub fn output_channels(&self) -> usize {
+        let colour = if self.color == ColorMode::Luma { 1 } else { 3 };
+        colour + usize::from(self.alpha.is_some())
+    }
+
+    /// Output channels that metrics compare: the colour channels, and alpha when it is compressed.
+    #[must_use]
+    pub fn compared_channels(&self) -> usize {
+        let colour = if self.color == ColorMode::Luma { 1 } else { 3 };
+        colour + usize::from(self.alpha == Some(AlphaMode::Compress))
+    }
+}
+
+/// An image split into planes.
+#[derive(Debug, Clone)]
+pub struct Planes {
+    /// What the planes are.
+    pub layout: Layout,
+    /// One matrix per compressed channel, height × width, samples on [0, 1].
+    pub planes: Vec<Mat<f32>>,
+    /// Alpha samples (row-major, on the bit depth's scale) when carried through exactly.
+    pub alpha: Option<Vec<u16>>,
+}
+
+/// Samples of an image borrowed without conversion.
+pub(crate) enum Samples<'a> {
+    U8(&'a [u8]),
+    U16(&'a [u16]),
+}
+
+impl Samples<'_> {
+    #[inline]
+    pub(crate) fn get(&self, i: usize) -> u16 {
+        match self {
+            Samples::U8(s) => u16::from(s[i]),
+            Samples::U16(s) => s[i],
+        }
+    }
+}
+
+/// Brings any decoded image to one of the eight layouts planes handle (grey/RGB, ± alpha, 8/16 bit).
+pub(crate) fn canonical(img: &DynamicImage) -> std::borrow::Cow<'_, DynamicImage> {
+    use std::borrow::Cow;
+    use DynamicImage as D;
+    match img {
+        D::ImageLuma8(_)
+        | D::ImageLumaA8(_)
+        | D::ImageRgb8(_)
+        | D::ImageRgba8(_)
+        | D::ImageLuma16(_)
+        | D::ImageLumaA16(_)
+        | D::ImageRgb16(_)
+        | D::ImageRgba16(_) => Cow::Borrowed(img),
+        other if other.color().has_alpha() => Cow::Owned(D::ImageRgba16(other.to_rgba16())),
+        other => Cow::Owned(D::ImageRgb16(other.to_rgb16())),
+    }
+}
+
+pub(crate) fn samples(img: &DynamicImage) -> Samples<'_> {
+    use DynamicImage as D;
+    match img {
+        D::ImageLuma8(b) => Samples::U8(b.as_raw()),
+        D::ImageLumaA8(b) => Samples::U8(b.as_raw()),
+        D::ImageRgb8(b) => Samples::U8(b.as_raw()),
+        D::ImageRgba8(b) => Samples::U8(b.as_raw()),
+        D::ImageLuma16(b) => Samples::U16(b.as_raw()),
+        D::ImageLumaA16(b) => Samples::U16(b.as_raw()),
+        D::ImageRgb16(b) => Samples::U16(b.as_raw()),
+        D::ImageRgba16(b) => Samples::U16(b.as_raw()),
+        _ => unreachable!("canonical() leaves only 8- and 16-bit grey/RGB layouts"),
+    }
+}
+
+/// Splits an image into planes.
+#[must_use]
+pub fn split(img: &DynamicImage, color: ColorMode, alpha_mode: AlphaMode) -> Planes {
+    let img = canonical(img);
+    let (width, height) = (img.width() as usize, img.height() as usize);
+    let c = img.color();
+    let channels = usize::from(c.channel_count());
+    let bit_depth: u8 = if c.bytes_per_pixel() / c.channel_count() == 2 {
+        16
+    } else {
+        8
+    };
+    let grey_input = channels <= 2;
+    let has_alpha = c.has_alpha();
+    let color = if grey_input { ColorMode::Luma } else { color };
+    let s = samples(&img);
+    let inv = if bit_depth == 16 {
+        1.0 / 65535.0
+    } else {
+        1.0 / 255.0
+    };
+    let at = |i: usize, j: usize, ch: usize| s.get((i * width + j) * channels + ch);
+    let plane_of = |ch: usize| Mat::from_fn(height, width, |i, j| f32::from(at(i, j, ch)) * inv);
+    let (mut planes, mut names): (Vec<Mat<f32>>, Vec<&'static str>) = if grey_input {
+        (vec![plane_of(0)], vec!["L"])
+    } else {
+        let rgb = |i: usize, j: usize| {
+            let f = |ch| f64::from(at(i, j, ch)) * f64::from(inv);
+            (f(0), f(1), f(2))
+        };
+        match color {
+            ColorMode::Rgb => ((0..3).map(plane_of).collect(), vec!["R", "G", "B"]),
+            ColorMode::Luma => (
+                vec![Mat::from_fn(height, width, |i, j| {
+                    let (r, g, b) = rgb(i, j);
+                    luma(r, g, b) as f32
+                })],
+                vec!["Y"],
+            ),
+            ColorMode::YCbCr => (
+                (0..3)
+                    .map(|k| {
+                        Mat::from_fn(height, width, |i, j| {
+                            let (r, g, b) = rgb(i, j);
+                            rgb_to_ycbcr(r, g, b)[k] as f32
+                        })
+                    })
+                    .collect(),
+                vec!["Y", "Cb", "Cr"],
+            ),
+        }
+    };
+    let mut alpha = None;
+    if has_alpha {
+        let ach = channels - 1;
+        match alpha_mode {
+            AlphaMode::Compress => {
+                planes.push(plane_of(ach));
+                names.push("A");
+            }
+            AlphaMode::Keep => {
+                alpha = Some(
+                    (0..width * height)
+                        .map(|p| s.get(p * channels + ach))
+                        .collect(),
+                );
+            }
+        }
+    }
+    Planes {
+        layout: Layout {
+            width,
+            height,
+            bit_depth,
+            color,
+            grey_input,
+            alpha: has_alpha.then_some(alpha_mode),
+            names,
+        },
+        planes,
+        alpha,
+    }
+}
+
+/// BT.601 luma.
+#[inline]
+fn luma(r: f64, g: f64, b: f64) -> f64 {
+    0.299 * r + 0.587 * g + 0.114 * b
+}
+
+/// Full-range BT.601 (JPEG) RGB → YCbCr on [0, 1].
+#[inline]
+fn rgb_to_ycbcr(r: f64, g: f64, b: f64) -> [f64; 3] {
+    [
+        luma(r, g, b),
+        0.5 - 0.168_735_891_647_856 * r - 0.331_264_108_352_144 * g + 0.5 * b,
+        0.5 + 0.5 * r - 0.418_687_589_158_345 * g - 0.081_312_410_841_655 * b,
+    ]
+}
+
+/// Full-range BT.601 (JPEG) YCbCr → RGB on [0, 1].
+#[inline]
+fn ycbcr_to_rgb(y: f64, cb: f64, cr: f64) -> [f64; 3] {
+    let (cb, cr) = (cb - 0.5, cr - 0.5);
+    [
+        y + 1.402 * cr,
+        y - 0.344_136_286_201_022 * cb - 0.714_136_286_201_022 * cr,
+        y + 1.772 * cb,
+    ]
+}
+
+/// The image that output is compared against: the input in the output's colour space, at the
+/// output's bit depth (for `luma` from a colour input: the luma, rounded).
+#[must_use]
+pub fn reference<'a>(img: &'a DynamicImage, planes: &Planes) -> std::borrow::Cow<'a, DynamicImage> {
+    let layout = &planes.layout;
+    if layout.color == ColorMode::Luma && !layout.grey_input {
+        // The luma plane before compression, rounded like the output.
+        std::borrow::Cow::Owned(merge(&planes.planes, layout, planes.alpha.as_deref()))
+    } else {
+        canonical(img)
+    }
+}
+
+/// Turns (reconstructed) planes back into an image: colour conversion, clamp to [0, 1], round to
+/// the bit depth, alpha put back.
+#[must_use]
+pub fn merge(planes: &[Mat<f32>], layout: &Layout, alpha: Option<&[u16]>) -> DynamicImage {
+    #[track_caller]
+    fn check(planes: &[Mat<f32>], layout: &Layout) {
+        assert_eq!(planes.len(), layout.names.len(), "one matrix per plane");
+        for p in planes {
+            assert_eq!((p.nrows(), p.ncols()), (layout.height, layout.width));
+        }
+    }
+    check(planes, layout);
+    let (w, h) = (layout.width, layout.height);
+    let channels = layout.output_channels();
+    let colour = if layout.color == ColorMode::Luma { 1 } else { 3 };
+    let peak = layout.peak();
+    let quant = |v: f64| (v.clamp(0.0, 1.0) * peak).round() as u16;
+    let mut out = vec![0u16; w * h * channels];
+    // Walk column by column: faer matrices are column-major.
+    for j in 0..w {
+        for i in 0..h {
+            let base = (i * w + j) * channels;
+            match layout.color {
+                ColorMode::YCbCr => {
+                    let rgb = ycbcr_to_rgb(
+                        f64::from(planes[0][(i, j)]),
+                        f64::from(planes[1][(i, j)]),
+                        f64::from(planes[2][(i, j)]),
+                    );
+                    for k in 0..3 {
+                        out[base + k] = quant(rgb[k]);
+                    }
+                }
+                _ => {
+                    for k in 0..colour {
+                        out[base + k] = quant(f64::from(planes[k][(i, j)]));
+                    }
+                }
+            }
+            if layout.alpha.is_some() {
+                out[base + colour] = match alpha {
+                    Some(a) => a[i * w + j],
+                    None => quant(f64::from(planes[colour][(i, j)])),
+                };
+            }
+        }
+    }
+    build_image(w as u32, h as u32, channels, layout.bit_depth, out)
+}
+
+fn build_image(w: u32, h: u32, channels: usize, bit_depth: u8, samples: Vec<u16>) -> DynamicImage {
+    use image::ImageBuffer as B;
+    use DynamicImage as D;
+    const MSG: &str = "buffer length matches dimensions";
+    if bit_depth == 16 {
+        match channels {
+            1 => D::ImageLuma16(B::from_raw(w, h, samples).expect(MSG)),
+            2 => D::ImageLumaA16(B::from_raw(w, h, samples).expect(MSG)),
+            3 => D::ImageRgb16(B::from_raw(w, h, samples).expect(MSG)),
+            _ => D::ImageRgba16(B::from_raw(w, h, samples).expect(MSG)),
+        }
+    } else {
+        let s: Vec<u8> = samples.into_iter().map(|v| v as u8).collect();
+        match channels {
+            1 => D::ImageLuma8(B::from_raw(w, h, s).expect(MSG)),
+            2 => D::ImageLumaA8(B::from_raw(w, h, s).expect(MSG)),
+            3 => D::ImageRgb8(B::from_raw(w, h, s).expect(MSG)),
+            _ => D::ImageRgba8(B::from_raw(w, h, s).expect(MSG)),
+        }
+    }
+}
+
+/// Interleaved samples of an image as `u16` values on its own scale (8-bit samples widened).
+#[must_use]
+pub fn samples_u16(img: &DynamicImage) -> Vec<u16> {
+    let img = canonical(img);
+    let s = samples(&img);
+    match s {
+        Samples::U8(v) => v.iter().map(|&x| u16::from(x)).collect(),
+        Samples::U16(v) => v.to_vec(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ycbcr_round_trips() {
+        for &(r, g, b) in &[(0.0, 0.0, 0.0), (1.0, 1.0, 1.0), (0.2, 0.7, 0.1), (1.0, 0.0, 0.5)] {
+            let [y, cb, cr] = rgb_to_ycbcr(r, g, b);
+            let [r2, g2, b2] = ycbcr_to_rgb(y, cb, cr);
+            assert!((r - r2).abs() < 1e-9 && (g - g2).abs() < 1e-9 && (b - b2).abs() < 1e-9);
+        }
+    }
+
+    #[test]
+    fn split_then_merge_is_exact_for_8_and_16_bits() {
+        let rgba8 = image::RgbaImage::from_fn(7, 5, |x, y| {
+            image::Rgba([(x * 37) as u8, (y * 51) as u8, (x * y * 13) as u8, (x + y * 7) as u8])
+        });
+        let img = DynamicImage::ImageRgba8(rgba8);
+        for color in [ColorMode::Rgb, ColorMode::YCbCr] {
+            for alpha in [AlphaMode::Keep, AlphaMode::Compress] {
+                let p = split(&img, color, alpha);
+                let back = merge(&p.planes, &p.layout, p.alpha.as_deref());
+                assert_eq!(back, img, "{color:?} {alpha:?}");
+            }
+        }
+        let grey16 = image::ImageBuffer::from_fn(3, 4, |x, y| image::Luma([(x * 20000 + y * 777) as u16]));
+        let img = DynamicImage::ImageLuma16(grey16);
+        let p = split(&img, ColorMode::Rgb, AlphaMode::Keep);
+        assert_eq!(p.layout.names, vec!["L"]);
+        assert_eq!(p.layout.bit_depth, 16);
+        assert_eq!(merge(&p.planes, &p.layout, None), img);
+    }
+}
