@@ -37,11 +37,7 @@ impl DecodeLimits {
         limits.max_image_width = Some(side);
         limits.max_image_height = Some(side);
         // The decoded buffer (up to 4 channels × 16 bits, or 4 × f32) plus decoder working memory.
-        limits.max_alloc = Some(
-            self.max_pixels
-                .saturating_mul(16)
-                .saturating_add(256 << 20),
-        );
+        limits.max_alloc = Some(self.max_pixels.saturating_mul(16).saturating_add(256 << 20));
         limits
     }
 }
@@ -153,7 +149,10 @@ fn normalise_samples(image: DynamicImage, warnings: &mut Vec<String>) -> Result<
     if let Some(i) = samples.iter().position(|v| !v.is_finite()) {
         let channels = usize::from(image.color().channel_count());
         let pixel = i / channels;
-        let (x, y) = (pixel % image.width() as usize, pixel / image.width() as usize);
+        let (x, y) = (
+            pixel % image.width() as usize,
+            pixel / image.width() as usize,
+        );
         return Err(Error::NonFinite(format!(
             "sample {} at pixel ({x}, {y})",
             samples[i]

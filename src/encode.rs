@@ -180,7 +180,10 @@ pub fn write_image(img: &DynamicImage, path: &Path, overwrite: Overwrite) -> Res
 }
 
 /// Converts to a layout the format can store, saying what was lost.
-fn fit_to_format(img: &DynamicImage, format: OutputFormat) -> (std::borrow::Cow<'_, DynamicImage>, Vec<String>) {
+fn fit_to_format(
+    img: &DynamicImage,
+    format: OutputFormat,
+) -> (std::borrow::Cow<'_, DynamicImage>, Vec<String>) {
     use std::borrow::Cow;
     use DynamicImage as D;
     let mut warnings = Vec::new();

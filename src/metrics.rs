@@ -90,9 +90,18 @@ pub fn psnr(mse: f64, peak: f64) -> Option<f64> {
 /// after rounding). `peak` is the bit depth's maximum.
 #[must_use]
 #[track_caller]
-pub fn quality(reference: &DynamicImage, output: &DynamicImage, channels: usize, peak: f64) -> Quality {
+pub fn quality(
+    reference: &DynamicImage,
+    output: &DynamicImage,
+    channels: usize,
+    peak: f64,
+) -> Quality {
     let (a, b) = (canonical(reference), canonical(output));
-    assert_eq!(a.dimensions_and_color(), b.dimensions_and_color(), "images of one layout");
+    assert_eq!(
+        a.dimensions_and_color(),
+        b.dimensions_and_color(),
+        "images of one layout"
+    );
     let (sa, sb) = (samples(&a), samples(&b));
     let stride = usize::from(a.color().channel_count());
     let (w, h) = (a.width() as usize, a.height() as usize);

@@ -21,7 +21,7 @@ pub enum Schedule {
 }
 
 /// Everything that decides what `compress` does.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CompressOptions {
     /// How the rank of each plane is chosen.
     ///
@@ -55,21 +55,6 @@ pub struct CompressOptions {
     ///
     /// Default: `Overwrite::Never`.
     pub overwrite: Overwrite,
-}
-
-impl Default for CompressOptions {
-    fn default() -> Self {
-        CompressOptions {
-            rank: RankSelect::default(),
-            method: Method::default(),
-            precision: Precision::default(),
-            color: ColorMode::default(),
-            alpha: AlphaMode::default(),
-            schedule: Schedule::default(),
-            limits: DecodeLimits::default(),
-            overwrite: Overwrite::default(),
-        }
-    }
 }
 
 impl CompressOptions {

@@ -66,7 +66,14 @@ pub fn factorize_image(
         m => format!("{} (requested)", m.name()),
     };
     progress.begin(Stage::Factorize, planes.planes.len() as u64);
-    let factors = factorize_planes(&planes.planes, method, opts.precision, keep, opts.schedule, progress)?;
+    let factors = factorize_planes(
+        &planes.planes,
+        method,
+        opts.precision,
+        keep,
+        opts.schedule,
+        progress,
+    )?;
     progress.end(Stage::Factorize);
     let energies = parallel::map(&planes.planes, |p| metrics::energy(p.as_ref()));
     Ok(Factorized {
@@ -117,7 +124,11 @@ pub struct Compressed {
 }
 
 /// Compresses a decoded image: factorize, select ranks, reconstruct, measure.
-pub fn compress_image(img: &DynamicImage, opts: &CompressOptions, progress: &dyn Progress) -> Result<Compressed> {
+pub fn compress_image(
+    img: &DynamicImage,
+    opts: &CompressOptions,
+    progress: &dyn Progress,
+) -> Result<Compressed> {
     opts.rank.validate()?;
     let mut timings = Timings::default();
     let t = Instant::now();
@@ -162,7 +173,12 @@ fn finish(
     });
     drop(recon);
     let reference = planes::reference(img, &fz.planes);
-    let quality = metrics::quality(&reference, &image, layout.compared_channels(), layout.peak());
+    let quality = metrics::quality(
+        &reference,
+        &image,
+        layout.compared_channels(),
+        layout.peak(),
+    );
     progress.end(Stage::Metrics);
     timings.metrics = ms(t);
 
@@ -218,7 +234,11 @@ fn finish(
             Some(AlphaMode::Keep) => "kept",
             Some(AlphaMode::Compress) => "compressed",
         },
-        method: fz.factors.first().map_or(Method::Exact, |f| f.method).name(),
+        method: fz
+            .factors
+            .first()
+            .map_or(Method::Exact, |f| f.method)
+            .name(),
         method_reason: fz.method_reason.clone(),
         precision: opts.precision.name(),
         threads: parallel::threads(),
@@ -258,7 +278,11 @@ pub fn default_output(input: &Path, ranks: &[usize]) -> PathBuf {
     let tag = if ranks.windows(2).all(|w| w[0] == w[1]) {
         ranks.first().copied().unwrap_or(0).to_string()
     } else {
-        ranks.iter().map(ToString::to_string).collect::<Vec<_>>().join("-")
+        ranks
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("-")
     };
     input.with_file_name(format!("{stem}.k{tag}.png"))
 }

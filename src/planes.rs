@@ -288,7 +288,11 @@ pub fn merge(planes: &[Mat<f32>], layout: &Layout, alpha: Option<&[u16]>) -> Dyn
     check(planes, layout);
     let (w, h) = (layout.width, layout.height);
     let channels = layout.output_channels();
-    let colour = if layout.color == ColorMode::Luma { 1 } else { 3 };
+    let colour = if layout.color == ColorMode::Luma {
+        1
+    } else {
+        3
+    };
     let peak = layout.peak();
     let quant = |v: f64| (v.clamp(0.0, 1.0) * peak).round() as u16;
     let mut out = vec![0u16; w * h * channels];
@@ -363,7 +367,12 @@ mod tests {
 
     #[test]
     fn ycbcr_round_trips() {
-        for &(r, g, b) in &[(0.0, 0.0, 0.0), (1.0, 1.0, 1.0), (0.2, 0.7, 0.1), (1.0, 0.0, 0.5)] {
+        for &(r, g, b) in &[
+            (0.0, 0.0, 0.0),
+            (1.0, 1.0, 1.0),
+            (0.2, 0.7, 0.1),
+            (1.0, 0.0, 0.5),
+        ] {
             let [y, cb, cr] = rgb_to_ycbcr(r, g, b);
             let [r2, g2, b2] = ycbcr_to_rgb(y, cb, cr);
             assert!((r - r2).abs() < 1e-9 && (g - g2).abs() < 1e-9 && (b - b2).abs() < 1e-9);
@@ -373,7 +382,12 @@ mod tests {
     #[test]
     fn split_then_merge_is_exact_for_8_and_16_bits() {
         let rgba8 = image::RgbaImage::from_fn(7, 5, |x, y| {
-            image::Rgba([(x * 37) as u8, (y * 51) as u8, (x * y * 13) as u8, (x + y * 7) as u8])
+            image::Rgba([
+                (x * 37) as u8,
+                (y * 51) as u8,
+                (x * y * 13) as u8,
+                (x + y * 7) as u8,
+            ])
         });
         let img = DynamicImage::ImageRgba8(rgba8);
         for color in [ColorMode::Rgb, ColorMode::YCbCr] {
@@ -383,7 +397,8 @@ mod tests {
                 assert_eq!(back, img, "{color:?} {alpha:?}");
             }
         }
-        let grey16 = image::ImageBuffer::from_fn(3, 4, |x, y| image::Luma([(x * 20000 + y * 777) as u16]));
+        let grey16 =
+            image::ImageBuffer::from_fn(3, 4, |x, y| image::Luma([(x * 20000 + y * 777) as u16]));
         let img = DynamicImage::ImageLuma16(grey16);
         let p = split(&img, ColorMode::Rgb, AlphaMode::Keep);
         assert_eq!(p.layout.names, vec!["L"]);

@@ -57,9 +57,9 @@ impl RankSelect {
             RankSelect::Energy(f) if !(f > 0.0 && f <= 1.0) => {
                 bad(format!("energy must be in (0, 1], got {f}"))
             }
-            RankSelect::Psnr(db) if !(db.is_finite() && db > 0.0) => {
-                bad(format!("PSNR target must be a positive number of dB, got {db}"))
-            }
+            RankSelect::Psnr(db) if !(db.is_finite() && db > 0.0) => bad(format!(
+                "PSNR target must be a positive number of dB, got {db}"
+            )),
             RankSelect::Ratio(r) if !(r.is_finite() && r > 0.0) => {
                 bad(format!("storage ratio must be positive, got {r}"))
             }
@@ -151,7 +151,7 @@ fn percent_rank(p: f64, rows: usize, cols: usize) -> usize {
 /// The smallest k ≥ 1 with Σ_{i≤k} σᵢ² ≥ F·E (the whole spectrum if rounding keeps it short).
 fn energy_rank(s: &[f64], energy: f64, f: f64) -> usize {
     if energy <= 0.0 || s.is_empty() {
-        return 1.min(s.len().max(1));
+        return 1;
     }
     let mut kept = 0.0;
     for (i, &x) in s.iter().enumerate() {

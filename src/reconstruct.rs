@@ -42,6 +42,13 @@ pub fn partial_sum(f: &Factors, range: std::ops::Range<usize>, par: Par) -> Mat<
         f.u[(i, range.start + j)] * f.s[range.start + j] as f32
     });
     let v = f.v.get(.., range);
-    matmul(out.as_mut(), Accum::Replace, us.as_ref(), v.transpose(), 1.0f32, par);
+    matmul(
+        out.as_mut(),
+        Accum::Replace,
+        us.as_ref(),
+        v.transpose(),
+        1.0f32,
+        par,
+    );
     out
 }

@@ -36,9 +36,15 @@ const STRIP: usize = 512;
 ///
 /// Panics if `a.len()` or `b.len()` differs from `width * height`.
 pub fn ssim_plane(a: &[f32], b: &[f32], width: usize, height: usize) -> Option<f64> {
-    let len = width.checked_mul(height).expect("plane size overflows usize");
+    let len = width
+        .checked_mul(height)
+        .expect("plane size overflows usize");
     assert_eq!(a.len(), len, "ssim_plane: first plane has the wrong length");
-    assert_eq!(b.len(), len, "ssim_plane: second plane has the wrong length");
+    assert_eq!(
+        b.len(),
+        len,
+        "ssim_plane: second plane has the wrong length"
+    );
     if width < TAPS || height < TAPS {
         return None;
     }
@@ -164,9 +170,8 @@ fn strip_sum(
         // Vertical pass for the output row centred on input row r - RADIUS.
         let top = r + 1 - TAPS;
         for (t, dst) in sc.vert.chunks_exact_mut(cap).enumerate() {
-            let src = std::array::from_fn(|k| {
-                &sc.ring[(((top + k) % TAPS) * STATS + t) * cap..][..n]
-            });
+            let src =
+                std::array::from_fn(|k| &sc.ring[(((top + k) % TAPS) * STATS + t) * cap..][..n]);
             filter11(src, w, &mut dst[..n]);
         }
         total += ssim_row(&sc.vert, cap, &mut sc.row[..n]);

@@ -1,6 +1,7 @@
 //! The command-line interface: clap definitions (this file), argument → options conversion
 //! (`convert`), indicatif progress (`progress`) and text/JSON rendering (`output`).
 
+pub mod compress;
 pub mod convert;
 pub mod output;
 pub mod progress;
@@ -23,6 +24,36 @@ pub struct Cli {
 pub enum Command {
     /// Compress images to a chosen rank and report energy, error, PSNR, SSIM and storage.
     Compress(CompressArgs),
+}
+
+impl Command {
+    /// `--threads`, where the command has it.
+    pub fn threads(&self) -> Option<u16> {
+        match self {
+            Command::Compress(a) => a.common.threads,
+        }
+    }
+}
+
+/// Exit codes: 0 success, 1 a file could not be processed, 2 bad usage (clap's own).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    /// Everything worked.
+    Success = 0,
+    /// At least one file could not be processed.
+    Failure = 1,
+    /// The command line was wrong.
+    Usage = 2,
+}
+
+/// Sets the size of rayon's global pool (`--threads`).
+pub fn set_threads(threads: Option<u16>) {
+    if let Some(n) = threads {
+        // Fails only if the pool was built already, which cannot happen this early.
+        let _ = rayon::ThreadPoolBuilder::new()
+            .num_threads(usize::from(n))
+            .build_global();
+    }
 }
 
 /// Flags every command that factorizes shares.
@@ -132,7 +163,10 @@ pub fn parse_rank(s: &str) -> Result<RankValue, String> {
 }
 
 fn parse_energy(s: &str) -> Result<f64, String> {
-    let f: f64 = s.trim().parse().map_err(|_| format!("'{s}' is not a number"))?;
+    let f: f64 = s
+        .trim()
+        .parse()
+        .map_err(|_| format!("'{s}' is not a number"))?;
     if f > 0.0 && f <= 1.0 {
         Ok(f)
     } else {
@@ -141,7 +175,10 @@ fn parse_energy(s: &str) -> Result<f64, String> {
 }
 
 fn parse_positive(s: &str) -> Result<f64, String> {
-    let f: f64 = s.trim().parse().map_err(|_| format!("'{s}' is not a number"))?;
+    let f: f64 = s
+        .trim()
+        .parse()
+        .map_err(|_| format!("'{s}' is not a number"))?;
     if f.is_finite() && f > 0.0 {
         Ok(f)
     } else {

@@ -39,7 +39,16 @@ pub fn compress_text(r: &CompressReport) -> String {
     let _ = writeln!(
         s,
         "  {:<4} {:>11} {:>11} {:>9} {:>9} {:>9} {:>10} {:>10} {:>10} {:>10}",
-        "ch", "shape", "rank", "σ₁", "σ_k", "energy", "discarded", "predicted", "measured", "stored"
+        "ch",
+        "shape",
+        "rank",
+        "σ₁",
+        "σ_k",
+        "energy",
+        "discarded",
+        "predicted",
+        "measured",
+        "stored"
     );
     for c in &r.channels {
         let sk = c.singular_values.last().copied().unwrap_or(0.0);
@@ -64,7 +73,8 @@ pub fn compress_text(r: &CompressReport) -> String {
         s,
         "  PSNR {} dB   SSIM {}   MSE {:.4}   storage ratio {} ({} of {} values)",
         db(r.psnr),
-        r.ssim.map_or_else(|| "n/a (image under 11 px)".into(), |v| format!("{v:.4}")),
+        r.ssim
+            .map_or_else(|| "n/a (image under 11 px)".into(), |v| format!("{v:.4}")),
         r.mse,
         r.storage_ratio
             .map_or_else(|| "n/a".into(), |v| format!("{v:.2}×")),
@@ -86,7 +96,11 @@ pub fn json_line<T: Serialize>(value: &T) -> String {
 }
 
 /// Writes a report as pretty JSON to `path`, atomically.
-pub fn write_report<T: Serialize>(value: &T, path: &Path, overwrite: Overwrite) -> svdimg::Result<()> {
+pub fn write_report<T: Serialize>(
+    value: &T,
+    path: &Path,
+    overwrite: Overwrite,
+) -> svdimg::Result<()> {
     svdimg::encode::check_output(None, path, overwrite)?;
     svdimg::encode::write_atomically(path, overwrite, |w| {
         serde_json::to_writer_pretty(&mut *w, value)
@@ -99,4 +113,12 @@ pub fn write_report<T: Serialize>(value: &T, path: &Path, overwrite: Overwrite) 
 /// One error line: `error: <file>: <cause>`.
 pub fn error_line(file: &Path, err: &dyn std::fmt::Display) -> String {
     format!("error: {}: {err}", file.display())
+}
+
+/// Prints to stdout; a closed pipe (`| head`) is not an error.
+pub fn print_stdout(text: &str) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(text.as_bytes());
+    let _ = out.flush();
 }

@@ -21,9 +21,11 @@ impl StageBar {
         };
         let bar = ProgressBar::with_draw_target(Some(1), target);
         bar.set_style(
-            ProgressStyle::with_template("{spinner} {prefix} {msg:12} [{bar:30}] {pos}/{len} {elapsed}")
-                .unwrap_or_else(|_| ProgressStyle::default_bar())
-                .progress_chars("=> "),
+            ProgressStyle::with_template(
+                "{spinner} {prefix} {msg:12} [{bar:30}] {pos}/{len} {elapsed}",
+            )
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> "),
         );
         bar.set_prefix(label.to_string());
         bar.enable_steady_tick(std::time::Duration::from_millis(120));
