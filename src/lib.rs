@@ -24,6 +24,7 @@
 #![warn(missing_docs)]
 
 pub mod decode;
+pub mod draw;
 pub mod encode;
 pub mod error;
 pub mod factorize;
