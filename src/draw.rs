@@ -89,9 +89,9 @@ pub fn draw_text_centered(
 }
 
 fn blend(p: &mut Rgba<u8>, color: [u8; 4], alpha: f32) {
-    for k in 0..3 {
-        let v = f32::from(p.0[k]) * (1.0 - alpha) + f32::from(color[k]) * alpha;
-        p.0[k] = v.round().clamp(0.0, 255.0) as u8;
+    for (dst, &src) in p.0.iter_mut().zip(&color).take(3) {
+        let v = f32::from(*dst) * (1.0 - alpha) + f32::from(src) * alpha;
+        *dst = v.round().clamp(0.0, 255.0) as u8;
     }
     let a = f32::from(p.0[3]) / 255.0;
     p.0[3] = ((a + alpha * (1.0 - a)) * 255.0).round() as u8;
