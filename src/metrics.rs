@@ -57,10 +57,17 @@ pub fn energy_kept(s: &[f64], k: usize, total: f64) -> f64 {
     }
 }
 
-/// Eckart–Young: ‖A − A_k‖_F = sqrt(Σ_{i>k} σᵢ²) = sqrt(E − Σ_{i≤k} σᵢ²).
+/// Eckart–Young: ‖A − A_k‖_F = sqrt(Σ_{i>k} σᵢ²).
+///
+/// With the whole spectrum (`complete`) the tail is summed directly, which stays accurate when
+/// little is discarded; otherwise it is sqrt(E − Σ_{i≤k} σᵢ²) with E = ‖A‖_F² = `total`.
 #[must_use]
-pub fn predicted_error(s: &[f64], k: usize, total: f64) -> f64 {
-    (total - kept_energy(s, k)).max(0.0).sqrt()
+pub fn predicted_error(s: &[f64], k: usize, total: f64, complete: bool) -> f64 {
+    if complete {
+        s.iter().skip(k).map(|x| x * x).sum::<f64>().sqrt()
+    } else {
+        (total - kept_energy(s, k)).max(0.0).sqrt()
+    }
 }
 
 /// Values stored for a rank-k factorization of an m×n plane: k·(m + n + 1).

@@ -198,7 +198,7 @@ fn finish(
                 energy_total: e,
                 energy_kept: kept,
                 energy_discarded_db: (kept < 1.0).then(|| 10.0 * (1.0 - kept).log10()),
-                predicted_error: metrics::predicted_error(&f.s, k, e),
+                predicted_error: metrics::predicted_error(&f.s, k, e, f.complete),
                 measured_error: measured[p],
                 stored_values: metrics::stored_values(k, rows, cols),
             }
