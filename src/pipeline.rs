@@ -75,6 +75,7 @@ pub fn factorize_image(
         progress,
     )?;
     progress.end(Stage::Factorize);
+    // E = ‖A‖_F², summed in f64 from the samples: exact, and known without any SVD.
     let energies = parallel::map(&planes.planes, |p| metrics::energy(p.as_ref()));
     Ok(Factorized {
         planes,
@@ -187,7 +188,7 @@ fn finish(
         .iter()
         .map(|&p| {
             let (f, k, e) = (&fz.factors[p], choice.ranks[p], fz.energies[p]);
-            let kept = metrics::energy_kept(&f.s, k, e);
+            let kept = metrics::energy_kept(&f.s, k, e, f.complete);
             ChannelReport {
                 name: layout.names[p].to_string(),
                 rows,

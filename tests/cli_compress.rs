@@ -361,7 +361,7 @@ fn bad_inputs_give_one_line_exit_1_and_no_output() {
     std::fs::create_dir(p("folder.png")).unwrap();
     let cases = [
         ("missing.png", "cannot read"),
-        ("folder.png", "directory"),
+        ("folder.png", "folder with no images"),
         ("text.png", "not an image"),
         ("empty.png", "empty"),
         ("truncated.png", "truncated"),

@@ -53,7 +53,7 @@ fn the_two_by_two_example() {
             }
         }
         assert!(close(
-            svdimg::metrics::energy_kept(&f.s, 1, 50.0),
+            svdimg::metrics::energy_kept(&f.s, 1, 50.0, true),
             0.8,
             1e-6
         ));
@@ -146,7 +146,7 @@ fn each_rank_mode_picks_what_the_definition_says() {
         let choice = fz.select(&RankSelect::Energy(f)).unwrap();
         for p in 0..3 {
             let e = fz.energies[p];
-            let kept = |k: usize| fz.factors[p].s[..k].iter().map(|s| s * s).sum::<f64>() / e;
+            let kept = |k: usize| 1.0 - fz.factors[p].s[k..].iter().map(|s| s * s).sum::<f64>() / e;
             let want = (1..=r).find(|&k| kept(k) >= f).unwrap_or(r);
             assert_eq!(choice.ranks[p], want, "energy {f} plane {p}");
         }

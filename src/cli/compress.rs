@@ -31,6 +31,12 @@ pub fn run(args: &CompressArgs) -> Exit {
             return Exit::Failure;
         }
     };
+    if inputs.files.is_empty() {
+        for p in &args.inputs {
+            eprintln!("error: {}: a folder with no images in it", p.display());
+        }
+        return Exit::Failure;
+    }
     let single = inputs.files.len() == 1 && args.inputs.len() == 1 && !args.inputs[0].is_dir();
     if single {
         return run_one(args, &opts, &inputs.files[0]);
