@@ -329,24 +329,18 @@ pub fn compress_file(
         }
         _ => {}
     }
-    let t = Instant::now();
-    progress.begin(Stage::Decode, 1);
-    let Decoded {
-        image,
-        format,
-        mut warnings,
-    } = decode_file(input, &opts.limits)?;
-    if format == "gif" && crate::decode::gif_is_animated(input, &opts.limits) {
-        warnings.push("animated GIF: only the first frame is used".into());
-    }
-    progress.end(Stage::Decode);
-    let decode_ms = ms(t);
-
-    let Compressed {
-        image: out_image,
-        mut report,
-    } = compress_image(&image, opts, progress)?;
-    drop(image);
+    let (out_image, mut report, mut warnings) = decode_then_compress(
+        || {
+            let mut d = decode_file(input, &opts.limits)?;
+            if d.format == "gif" && crate::decode::gif_is_animated(input, &opts.limits) {
+                d.warnings
+                    .push("animated GIF: only the first frame is used".into());
+            }
+            Ok(d)
+        },
+        opts,
+        progress,
+    )?;
     let named = |dir: Option<&Path>, template: &str, ext: &str| -> Result<PathBuf> {
         let name = crate::batch::render_name(template, input, &report, ext)?;
         let p = match dir {
@@ -367,13 +361,34 @@ pub fn compress_file(
     progress.begin(Stage::Encode, 1);
     warnings.extend(write_image(&out_image, &out_path, opts.overwrite)?);
     progress.end(Stage::Encode);
-    report.timings_ms.decode = decode_ms;
     report.timings_ms.encode = ms(t);
     report.input = Some(input.display().to_string());
     report.output = Some(out_path.display().to_string());
     warnings.append(&mut report.warnings);
     report.warnings = warnings;
     Ok(report)
+}
+
+/// Decode (timed, as a stage) then compress; returns the output image, the report with its
+/// decode time filled in, and the decoder's warnings.
+fn decode_then_compress(
+    decode: impl FnOnce() -> Result<Decoded>,
+    opts: &CompressOptions,
+    progress: &dyn Progress,
+) -> Result<(DynamicImage, CompressReport, Vec<String>)> {
+    let t = Instant::now();
+    progress.begin(Stage::Decode, 1);
+    let Decoded {
+        image, warnings, ..
+    } = decode()?;
+    progress.end(Stage::Decode);
+    let decode_ms = ms(t);
+    let Compressed {
+        image: out_image,
+        mut report,
+    } = compress_image(&image, opts, progress)?;
+    report.timings_ms.decode = decode_ms;
+    Ok((out_image, report, warnings))
 }
 
 /// Compresses an image held in memory (standard input, say) and returns the report with the
@@ -385,26 +400,16 @@ pub fn compress_bytes(
     opts: &CompressOptions,
     progress: &dyn Progress,
 ) -> Result<(CompressReport, Vec<u8>)> {
-    let t = Instant::now();
-    progress.begin(Stage::Decode, 1);
-    let Decoded {
-        image,
-        mut warnings,
-        ..
-    } = crate::decode::decode_bytes(bytes, &opts.limits)?;
-    progress.end(Stage::Decode);
-    let decode_ms = ms(t);
-    let Compressed {
-        image: out_image,
-        mut report,
-    } = compress_image(&image, opts, progress)?;
-    drop(image);
+    let (out_image, mut report, mut warnings) = decode_then_compress(
+        || crate::decode::decode_bytes(bytes, &opts.limits),
+        opts,
+        progress,
+    )?;
     let t = Instant::now();
     progress.begin(Stage::Encode, 1);
     let mut out = std::io::Cursor::new(Vec::new());
     warnings.extend(crate::encode::encode_to(&out_image, format, &mut out)?);
     progress.end(Stage::Encode);
-    report.timings_ms.decode = decode_ms;
     report.timings_ms.encode = ms(t);
     report.input = Some(name.to_string());
     report.output = Some("-".to_string());

@@ -309,45 +309,6 @@ fn reads_by_content_not_by_extension_and_palette_and_gif() {
     );
 }
 
-/// A PNG chunk with its CRC.
-fn chunk(kind: &[u8; 4], data: &[u8]) -> Vec<u8> {
-    fn crc32(bytes: &[u8]) -> u32 {
-        let mut c = 0xFFFF_FFFFu32;
-        for &b in bytes {
-            c ^= u32::from(b);
-            for _ in 0..8 {
-                c = if c & 1 == 1 {
-                    0xEDB8_8320 ^ (c >> 1)
-                } else {
-                    c >> 1
-                };
-            }
-        }
-        !c
-    }
-    let mut v = (data.len() as u32).to_be_bytes().to_vec();
-    v.extend_from_slice(kind);
-    v.extend_from_slice(data);
-    let mut crc_input = kind.to_vec();
-    crc_input.extend_from_slice(data);
-    v.extend_from_slice(&crc32(&crc_input).to_be_bytes());
-    v
-}
-
-fn png_header(width: u32, height: u32) -> Vec<u8> {
-    let mut ihdr = width.to_be_bytes().to_vec();
-    ihdr.extend_from_slice(&height.to_be_bytes());
-    ihdr.extend_from_slice(&[8, 2, 0, 0, 0]);
-    let mut v = b"\x89PNG\r\n\x1a\n".to_vec();
-    v.extend(chunk(b"IHDR", &ihdr));
-    v.extend(chunk(
-        b"IDAT",
-        &[0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01],
-    ));
-    v.extend(chunk(b"IEND", &[]));
-    v
-}
-
 #[test]
 fn bad_inputs_give_one_line_exit_1_and_no_output() {
     let dir = tmp();
@@ -356,8 +317,8 @@ fn bad_inputs_give_one_line_exit_1_and_no_output() {
     std::fs::write(p("empty.png"), b"").unwrap();
     let coffee = std::fs::read(sample("coffee.png")).unwrap();
     std::fs::write(p("truncated.png"), &coffee[..coffee.len() / 2]).unwrap();
-    std::fs::write(p("zero.png"), png_header(0, 10)).unwrap();
-    std::fs::write(p("huge.png"), png_header(100_000, 100_000)).unwrap();
+    std::fs::write(p("zero.png"), common::png_header(0, 10)).unwrap();
+    std::fs::write(p("huge.png"), common::png_header(100_000, 100_000)).unwrap();
     std::fs::create_dir(p("folder.png")).unwrap();
     let cases = [
         ("missing.png", "cannot read"),
@@ -534,7 +495,7 @@ fn exif_orientation_is_applied() {
     .concat();
     let after_ihdr = 8 + 25;
     let mut with_exif = png[..after_ihdr].to_vec();
-    with_exif.extend(chunk(b"eXIf", &exif));
+    with_exif.extend(common::png_chunk(b"eXIf", &exif));
     with_exif.extend_from_slice(&png[after_ihdr..]);
     let input = dir.path().join("rotated.png");
     std::fs::write(&input, with_exif).unwrap();

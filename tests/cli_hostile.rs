@@ -15,40 +15,6 @@ fn s(p: &Path) -> &str {
     p.to_str().unwrap()
 }
 
-/// A PNG chunk with its CRC.
-fn chunk(kind: &[u8; 4], data: &[u8]) -> Vec<u8> {
-    let mut c = 0xFFFF_FFFFu32;
-    for &b in kind.iter().chain(data) {
-        c ^= u32::from(b);
-        for _ in 0..8 {
-            c = if c & 1 == 1 {
-                0xEDB8_8320 ^ (c >> 1)
-            } else {
-                c >> 1
-            };
-        }
-    }
-    let mut v = (data.len() as u32).to_be_bytes().to_vec();
-    v.extend_from_slice(kind);
-    v.extend_from_slice(data);
-    v.extend_from_slice(&(!c).to_be_bytes());
-    v
-}
-
-fn png_header(width: u32, height: u32) -> Vec<u8> {
-    let mut ihdr = width.to_be_bytes().to_vec();
-    ihdr.extend_from_slice(&height.to_be_bytes());
-    ihdr.extend_from_slice(&[8, 2, 0, 0, 0]);
-    let mut v = b"\x89PNG\r\n\x1a\n".to_vec();
-    v.extend(chunk(b"IHDR", &ihdr));
-    v.extend(chunk(
-        b"IDAT",
-        &[0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01],
-    ));
-    v.extend(chunk(b"IEND", &[]));
-    v
-}
-
 struct Case {
     file: PathBuf,
     extra: Vec<String>,
@@ -84,11 +50,15 @@ fn hostile_set(dir: &Path) -> Vec<Case> {
     let mut bad_crc = coffee.clone();
     bad_crc[8 + 8 + 13] ^= 1; // the IHDR chunk's CRC
     add("badcrc.png", bad_crc, Some("CRC"));
-    add("zero-width.png", png_header(0, 16), Some("corrupt"));
-    add("zero-height.png", png_header(16, 0), Some("corrupt"));
+    add("zero-width.png", common::png_header(0, 16), Some("corrupt"));
+    add(
+        "zero-height.png",
+        common::png_header(16, 0),
+        Some("corrupt"),
+    );
     add(
         "huge.png",
-        png_header(100_000, 100_000),
+        common::png_header(100_000, 100_000),
         Some("over the limit"),
     );
     let mut png = Vec::new();

@@ -116,20 +116,26 @@ fn run_one(args: &CompressArgs, opts: &CompressOptions, input: &Path) -> Exit {
     let result = svdimg::compress_file(input, &target(args), opts, &bar);
     bar.clear();
     match result {
-        Ok(report) => {
-            warn(args, input, &report.warnings);
-            let text = if args.common.json {
-                output::json_line(&report) + "\n"
-            } else {
-                output::compress_text(&report)
-            };
-            output::print_stdout(&text);
-            write_report_file(args, &report)
-        }
+        Ok(report) => show(args, input, &report),
         Err(e) => {
             eprintln!("{}", output::error_line(input, &e));
             Exit::Failure
         }
+    }
+}
+
+/// One file's report: warnings on stderr, text or JSON on stdout, and `--report FILE`.
+fn show(args: &CompressArgs, input: &Path, report: &svdimg::CompressReport) -> Exit {
+    warn(args, input, &report.warnings);
+    output::print_stdout(&render(args, report));
+    write_report_file(args, report)
+}
+
+fn render(args: &CompressArgs, report: &svdimg::CompressReport) -> String {
+    if args.common.json {
+        output::json_line(report) + "\n"
+    } else {
+        output::compress_text(report)
     }
 }
 
@@ -200,16 +206,7 @@ fn run_stdin(args: &CompressArgs, opts: &CompressOptions) -> Exit {
                 Ok(report)
             })();
             match result {
-                Ok(report) => {
-                    warn(args, Path::new("-"), &report.warnings);
-                    let text = if args.common.json {
-                        output::json_line(&report) + "\n"
-                    } else {
-                        output::compress_text(&report)
-                    };
-                    output::print_stdout(&text);
-                    write_report_file(args, &report)
-                }
+                Ok(report) => show(args, Path::new("-"), &report),
                 Err(e) => {
                     eprintln!("{}", output::error_line(Path::new("-"), &e));
                     Exit::Failure
@@ -239,12 +236,7 @@ fn to_stdout(args: &CompressArgs, opts: &CompressOptions, bytes: &[u8], name: &s
             }
             warn(args, Path::new(name), &report.warnings);
             if !args.common.quiet {
-                let text = if args.common.json {
-                    output::json_line(&report) + "\n"
-                } else {
-                    output::compress_text(&report)
-                };
-                eprint!("{text}");
+                eprint!("{}", render(args, &report));
             }
             write_report_file(args, &report)
         }

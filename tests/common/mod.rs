@@ -91,3 +91,38 @@ pub fn photo_like(width: u32, height: u32, seed: u64) -> image::RgbImage {
         image::Rgb([c(1.0), c(-0.5), c(0.2)])
     })
 }
+
+/// A PNG chunk with its CRC (for hand-made, possibly hostile, PNG files).
+pub fn png_chunk(kind: &[u8; 4], data: &[u8]) -> Vec<u8> {
+    let mut c = 0xFFFF_FFFFu32;
+    for &b in kind.iter().chain(data) {
+        c ^= u32::from(b);
+        for _ in 0..8 {
+            c = if c & 1 == 1 {
+                0xEDB8_8320 ^ (c >> 1)
+            } else {
+                c >> 1
+            };
+        }
+    }
+    let mut v = (data.len() as u32).to_be_bytes().to_vec();
+    v.extend_from_slice(kind);
+    v.extend_from_slice(data);
+    v.extend_from_slice(&(!c).to_be_bytes());
+    v
+}
+
+/// A PNG whose header claims `width` × `height` (8-bit RGB) with an empty image stream.
+pub fn png_header(width: u32, height: u32) -> Vec<u8> {
+    let mut ihdr = width.to_be_bytes().to_vec();
+    ihdr.extend_from_slice(&height.to_be_bytes());
+    ihdr.extend_from_slice(&[8, 2, 0, 0, 0]);
+    let mut v = b"\x89PNG\r\n\x1a\n".to_vec();
+    v.extend(png_chunk(b"IHDR", &ihdr));
+    v.extend(png_chunk(
+        b"IDAT",
+        &[0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01],
+    ));
+    v.extend(png_chunk(b"IEND", &[]));
+    v
+}
