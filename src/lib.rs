@@ -27,6 +27,7 @@ pub mod decode;
 pub mod draw;
 pub mod encode;
 pub mod error;
+pub mod explain;
 pub mod factorize;
 pub mod metrics;
 pub mod options;

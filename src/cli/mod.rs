@@ -3,6 +3,7 @@
 
 pub mod compress;
 pub mod convert;
+pub mod explain;
 pub mod output;
 pub mod progress;
 
@@ -24,6 +25,8 @@ pub struct Cli {
 pub enum Command {
     /// Compress images to a chosen rank and report energy, error, PSNR, SSIM and storage.
     Compress(CompressArgs),
+    /// Walk through the SVD of a small matrix step by step, as one computes it on paper.
+    Explain(explain::ExplainArgs),
 }
 
 impl Command {
@@ -31,6 +34,7 @@ impl Command {
     pub fn threads(&self) -> Option<u16> {
         match self {
             Command::Compress(a) => a.common.threads,
+            Command::Explain(_) => None,
         }
     }
 }
