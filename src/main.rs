@@ -14,6 +14,7 @@ fn main() -> ExitCode {
     let code = match &cli.command {
         Command::Compress(args) => cli::compress::run(args),
         Command::Explain(args) => cli::explain::run(args),
+        Command::Layers(args) => cli::layers::run(args),
     };
     ExitCode::from(code as u8)
 }

@@ -4,6 +4,7 @@
 pub mod compress;
 pub mod convert;
 pub mod explain;
+pub mod layers;
 pub mod output;
 pub mod progress;
 
@@ -27,6 +28,9 @@ pub enum Command {
     Compress(CompressArgs),
     /// Walk through the SVD of a small matrix step by step, as one computes it on paper.
     Explain(explain::ExplainArgs),
+    /// Show an image as a sum of rank-one layers: a sheet of layers and partial sums, and a
+    /// GIF of the image building up from rank 1.
+    Layers(layers::LayersArgs),
 }
 
 impl Command {
@@ -35,6 +39,7 @@ impl Command {
         match self {
             Command::Compress(a) => a.common.threads,
             Command::Explain(_) => None,
+            Command::Layers(a) => a.common.threads,
         }
     }
 }
