@@ -24,6 +24,7 @@
 #![warn(missing_docs)]
 
 pub mod animation;
+pub mod batch;
 pub mod decode;
 pub mod draw;
 pub mod encode;
