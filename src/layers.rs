@@ -4,9 +4,9 @@
 //! go through [`reconstruct_at_ranks`]) — and, through [`crate::animation`], as a GIF of the
 //! image building up from rank 1.
 //!
-//! Energy shares combine the planes: the share of layer i is Σ_p σ_{p,i}² / Σ_p ‖A_p‖_F², the
-//! cumulative energy of A_k the sum of the first k shares (DESIGN.md §2; an all-zero image keeps
-//! 100 %).
+//! Energy shares combine the planes: the share of layer i is Σ_p σ_{p,i}² / Σ_p ‖A_p‖_F², and the
+//! cumulative energy of A_k is the planes' kept fractions (as `compress -k` reports them, DESIGN.md
+//! §2) weighted by their energies (an all-zero image keeps 100 %).
 
 mod sheet;
 
@@ -210,7 +210,9 @@ pub fn layer_planes(fz: &Factorized, i: usize) -> Vec<Mat<f32>> {
     parallel::map(&fz.factors, |f| reconstruct::layer(f, i, faer::Par::Seq))
 }
 
-/// Energy kept by rank `k` in every plane, the planes combined (1 for an all-zero image).
+/// Energy kept by rank `k` in every plane, the planes combined: Σ_p E_p · kept_p / Σ_p E_p with
+/// each plane's kept fraction as `compress` reports it ([`metrics::energy_kept`]); 1 for an
+/// all-zero image.
 #[must_use]
 pub fn combined_energy_kept(fz: &Factorized, k: usize) -> f64 {
     let total: f64 = fz.energies.iter().sum();
@@ -220,9 +222,21 @@ pub fn combined_energy_kept(fz: &Factorized, k: usize) -> f64 {
     let kept: f64 = fz
         .factors
         .iter()
-        .map(|f| metrics::kept_energy(&f.s, k))
+        .zip(&fz.energies)
+        .map(|(f, &e)| e * metrics::energy_kept(&f.s, k, e, f.complete))
         .sum();
-    (kept / total).min(1.0)
+    (kept / total).clamp(0.0, 1.0)
+}
+
+/// The share of the energy in layer `i` (from 0), planes combined: Σ_p σ_{p,i}² / Σ_p E_p.
+#[must_use]
+pub fn energy_share(fz: &Factorized, i: usize) -> f64 {
+    let total: f64 = fz.energies.iter().sum();
+    if total <= 0.0 {
+        return 0.0;
+    }
+    let layer: f64 = fz.factors.iter().map(|f| f.s[i] * f.s[i]).sum();
+    (layer / total).clamp(0.0, 1.0)
 }
 
 /// Layers 1..=`count`: σ, energy share and cumulative energy, and the partial sums A_i with their
@@ -250,7 +264,7 @@ pub fn partial_sums(
         entries.push(LayerEntry {
             index: i,
             singular_values: fz.factors.iter().map(|f| f.s[i - 1]).collect(),
-            energy_share: (cumulative - combined_energy_kept(fz, i - 1)).max(0.0),
+            energy_share: energy_share(fz, i - 1),
             energy_cumulative: cumulative,
             psnr: q.psnr,
             ssim: q.ssim,

@@ -188,10 +188,15 @@ fn layers_text(r: &LayersReport) -> String {
         );
     }
     let t = &r.timings_ms;
+    let animation = if r.animation.is_some() {
+        format!(", animation {:.0} ms", t.animation)
+    } else {
+        String::new()
+    };
     let _ = writeln!(
         s,
-        "  time: decode {:.0} ms, factorize {:.0} ms, sheet {:.0} ms, animation {:.0} ms, write {:.0} ms",
-        t.decode, t.factorize, t.sheet, t.animation, t.encode
+        "  time: decode {:.0} ms, factorize {:.0} ms, layers and sheet {:.0} ms{animation}, write {:.0} ms",
+        t.decode, t.factorize, t.sheet, t.encode
     );
     s
 }

@@ -29,6 +29,8 @@ const LABEL_PX: f32 = 13.0;
 const HEADER_PX: f32 = 14.0;
 /// Text is shrunk to fit its space, but never below this.
 const MIN_PX: f32 = 7.0;
+/// Shorter wording is preferred to text smaller than this.
+const READABLE_PX: f32 = 10.0;
 const BACKGROUND: [u8; 4] = [244, 244, 244, 255];
 const INK: [u8; 4] = [30, 30, 30, 255];
 const FAINT_INK: [u8; 4] = [90, 90, 90, 255];
@@ -288,42 +290,67 @@ pub(super) fn draw_sheet(
             draw::paste(&mut sheet, &tile, x, y);
             let centre = (layout.column_x(c) + layout.column_width / 2) as f32;
             let top = (y + tile.height() + 4) as f32;
-            let [first, second] = labels(row, col.entry);
             let room = layout.column_width as f32;
-            let (t, px) = fitted_choice(&[first.as_str()], room, LABEL_PX);
-            draw::draw_text_centered(&mut sheet, centre, top, px, t, INK);
-            let (t, px) = fitted_choice(&[second.as_str()], room, LABEL_PX);
-            draw::draw_text_centered(&mut sheet, centre, top + 17.0, px, t, FAINT_INK);
+            for (n, lines) in labels(row, col.entry).iter().enumerate() {
+                let refs: Vec<&str> = lines.iter().map(String::as_str).collect();
+                let (t, px) = fitted_choice(&refs, room, LABEL_PX);
+                let (dy, ink) = if n == 0 {
+                    (0.0, INK)
+                } else {
+                    (17.0, FAINT_INK)
+                };
+                draw::draw_text_centered(&mut sheet, centre, top + dy, px, t, ink);
+            }
         }
     }
     sheet
 }
 
-/// The two label lines under a tile: i and σᵢ, then the layer's share of the energy (layers);
-/// the rank and PSNR, then the cumulative energy (partial sums).
-fn labels(row: u32, e: &LayerEntry) -> [String; 2] {
+/// The two label lines under a tile, each as candidates from fullest to shortest: i and σᵢ, then
+/// the layer's share of the energy (layers); the rank and PSNR, then the cumulative energy
+/// (partial sums).
+fn labels(row: u32, e: &LayerEntry) -> [Vec<String>; 2] {
     let i = e.index;
     let sub = subscript(i);
+    let join = |decimals: usize, sep: &str| {
+        e.singular_values
+            .iter()
+            .map(|s| format!("{s:.decimals$}"))
+            .collect::<Vec<_>>()
+            .join(sep)
+    };
     if row == 0 {
-        let sigmas = match e.singular_values.as_slice() {
-            [s] => format!("{s:.2}"),
-            many => many
-                .iter()
-                .map(|s| format!("{s:.1}"))
-                .collect::<Vec<_>>()
-                .join(" | "),
+        let full = if e.singular_values.len() == 1 {
+            join(2, "")
+        } else {
+            join(1, " | ")
         };
         [
-            format!("{i}: σ{sub} = {sigmas}"),
-            format!("share {}", percent(e.energy_share)),
+            vec![
+                format!("{i}: σ{sub} = {full}"),
+                format!("σ{sub} = {}", join(0, "|")),
+                format!("σ{sub}"),
+            ],
+            vec![
+                format!("share {}", percent(e.energy_share)),
+                percent(e.energy_share),
+            ],
         ]
     } else {
-        let psnr = e
-            .psnr
-            .map_or_else(|| "PSNR ∞".to_string(), |p| format!("PSNR {p:.2} dB"));
+        let (long, short) = e.psnr.map_or_else(
+            || ("PSNR ∞".to_string(), "∞".to_string()),
+            |p| (format!("PSNR {p:.2} dB"), format!("{p:.1} dB")),
+        );
         [
-            format!("A{sub}: rank {i}, {psnr}"),
-            format!("energy {}", percent(e.energy_cumulative)),
+            vec![
+                format!("A{sub}: rank {i}, {long}"),
+                format!("A{sub}: {short}"),
+                format!("A{sub}"),
+            ],
+            vec![
+                format!("energy {}", percent(e.energy_cumulative)),
+                percent(e.energy_cumulative),
+            ],
         ]
     }
 }
@@ -346,18 +373,28 @@ pub(crate) fn subscript(i: usize) -> String {
         .collect()
 }
 
-/// The first text that fits `room` pixels at a size between [`MIN_PX`] and `px`, and that size;
-/// the last candidate at the smallest size when none fits.
+/// The first candidate that fits `room` pixels at a readable size (at least [`READABLE_PX`], or
+/// `px` if that is smaller), shrunk from `px` as needed, and that size; the last candidate,
+/// shrunk down to [`MIN_PX`], when none does.
 pub(crate) fn fitted_choice<'a>(candidates: &[&'a str], room: f32, px: f32) -> (&'a str, f32) {
     let room = room - 4.0;
-    for text in candidates {
+    let size_for = |text: &str| {
         let w = draw::text_width(text, px);
-        let size = if w > room { px * room / w } else { px };
-        if size >= MIN_PX {
-            return (text, size.floor().max(MIN_PX).min(px));
+        if w > room {
+            (px * room / w).floor()
+        } else {
+            px
+        }
+    };
+    let readable = READABLE_PX.min(px);
+    for text in &candidates[..candidates.len() - 1] {
+        let size = size_for(text);
+        if size >= readable {
+            return (text, size);
         }
     }
-    (candidates[candidates.len() - 1], MIN_PX)
+    let last = candidates[candidates.len() - 1];
+    (last, size_for(last).max(MIN_PX))
 }
 
 /// A one-pixel frame just outside a tile, so white areas still show their edge.
