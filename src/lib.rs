@@ -23,12 +23,15 @@
 //! ```
 #![warn(missing_docs)]
 
+pub mod animation;
 pub mod batch;
 pub mod decode;
 pub mod draw;
 pub mod encode;
 pub mod error;
+pub mod explain;
 pub mod factorize;
+pub mod layers;
 pub mod metrics;
 pub mod options;
 mod parallel;

@@ -13,6 +13,8 @@ fn main() -> ExitCode {
     cli::set_threads(cli.command.threads());
     let code = match &cli.command {
         Command::Compress(args) => cli::compress::run(args),
+        Command::Explain(args) => cli::explain::run(args),
+        Command::Layers(args) => cli::layers::run(args),
     };
     ExitCode::from(code as u8)
 }

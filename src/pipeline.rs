@@ -145,6 +145,31 @@ pub fn compress_image(
     Ok(Compressed { image, report })
 }
 
+/// Rebuilds every plane of `fz` at `ranks` (one rank per plane) and merges the planes into an
+/// image (clamped, rounded, alpha put back). This is the one code path behind every reconstruction
+/// svdimg writes, so `layers` partial sums equal `compress -k` outputs pixel for pixel. Advances
+/// [`Stage::Reconstruct`] by one per plane; the caller begins and ends the stage.
+///
+/// # Panics
+/// When `ranks` does not hold one rank per plane, or a rank exceeds the triplets held.
+#[must_use]
+#[track_caller]
+pub fn reconstruct_at_ranks(
+    fz: &Factorized,
+    ranks: &[usize],
+    progress: &dyn Progress,
+) -> (Vec<Mat<f32>>, DynamicImage) {
+    assert_eq!(ranks.len(), fz.factors.len(), "one rank per plane");
+    let indices: Vec<usize> = (0..fz.factors.len()).collect();
+    let recon: Vec<Mat<f32>> = parallel::map(&indices, |&p| {
+        let r = reconstruct(&fz.factors[p], ranks[p], faer::Par::Seq);
+        progress.advance(Stage::Reconstruct, 1);
+        r
+    });
+    let image = planes::merge(&recon, &fz.planes.layout, fz.planes.alpha.as_deref());
+    (recon, image)
+}
+
 /// Reconstructs at the chosen ranks, measures, and builds the report.
 fn finish(
     img: &DynamicImage,
@@ -158,12 +183,7 @@ fn finish(
     let layout = &fz.planes.layout;
     let indices: Vec<usize> = (0..fz.factors.len()).collect();
     progress.begin(Stage::Reconstruct, indices.len() as u64);
-    let recon: Vec<Mat<f32>> = parallel::map(&indices, |&p| {
-        let r = reconstruct(&fz.factors[p], choice.ranks[p], faer::Par::Seq);
-        progress.advance(Stage::Reconstruct, 1);
-        r
-    });
-    let image = planes::merge(&recon, layout, fz.planes.alpha.as_deref());
+    let (recon, image) = reconstruct_at_ranks(fz, &choice.ranks, progress);
     progress.end(Stage::Reconstruct);
     timings.reconstruct = ms(t);
 

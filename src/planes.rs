@@ -252,7 +252,7 @@ fn rgb_to_ycbcr(r: f64, g: f64, b: f64) -> [f64; 3] {
 
 /// Full-range BT.601 (JPEG) YCbCr → RGB on [0, 1].
 #[inline]
-fn ycbcr_to_rgb(y: f64, cb: f64, cr: f64) -> [f64; 3] {
+pub(crate) fn ycbcr_to_rgb(y: f64, cb: f64, cr: f64) -> [f64; 3] {
     let (cb, cr) = (cb - 0.5, cr - 0.5);
     [
         y + 1.402 * cr,

@@ -3,6 +3,8 @@
 
 pub mod compress;
 pub mod convert;
+pub mod explain;
+pub mod layers;
 pub mod output;
 pub mod progress;
 
@@ -24,6 +26,11 @@ pub struct Cli {
 pub enum Command {
     /// Compress images to a chosen rank and report energy, error, PSNR, SSIM and storage.
     Compress(CompressArgs),
+    /// Walk through the SVD of a small matrix step by step, as one computes it on paper.
+    Explain(explain::ExplainArgs),
+    /// Show an image as a sum of rank-one layers: a sheet of layers and partial sums, and a
+    /// GIF of the image building up from rank 1.
+    Layers(layers::LayersArgs),
 }
 
 impl Command {
@@ -31,6 +38,8 @@ impl Command {
     pub fn threads(&self) -> Option<u16> {
         match self {
             Command::Compress(a) => a.common.threads,
+            Command::Explain(_) => None,
+            Command::Layers(a) => a.common.threads,
         }
     }
 }

@@ -1,0 +1,119 @@
+//! `svdimg explain`: the SVD of a small matrix, step by step, as one does it on paper.
+
+use std::io::Read;
+use std::path::PathBuf;
+
+use clap::Args;
+use serde::Serialize;
+use svdimg::explain::{explain, parse_matrix, Explanation};
+
+use super::{output, Exit};
+
+/// A matrix file larger than this cannot hold an 8×8 matrix anyone would type.
+const MAX_FILE_BYTES: u64 = 64 * 1024;
+
+/// `svdimg explain`.
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// The matrix W: rows separated by ';' (or newlines), entries by spaces or commas, at most
+    /// 8×8. Example: "4 0; 3 5". Brackets are optional ("[[4, 0], [3, 5]]" works too).
+    #[arg(
+        value_name = "MATRIX",
+        required_unless_present = "file",
+        conflicts_with = "file",
+        allow_hyphen_values = true
+    )]
+    pub matrix: Option<String>,
+    /// Read the matrix from this text file instead (same syntax; one row per line works).
+    #[arg(long, value_name = "FILE")]
+    pub file: Option<PathBuf>,
+    /// Rank k of the approximation A_k shown at the end (clamped to min(m, n)).
+    #[arg(short = 'k', long = "rank", value_name = "K", default_value_t = 1,
+          value_parser = clap::value_parser!(u16).range(1..))]
+    pub rank: u16,
+    /// Decimals shown in the text.
+    #[arg(long, value_name = "N", default_value_t = 4,
+          value_parser = clap::value_parser!(u8).range(0..=15))]
+    pub digits: u8,
+    /// Print every intermediate (Gram matrix, eigenvalues, U, Σ, V, the check, A_k) as JSON on
+    /// stdout instead of the walk-through; numbers are full f64, not rounded.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// The JSON object `--json` prints: the explanation's fields after a schema tag.
+#[derive(Serialize)]
+struct ExplainJson<'a> {
+    schema: &'static str,
+    #[serde(flatten)]
+    explanation: &'a Explanation,
+}
+
+/// Reads, explains and prints. A bad matrix is a usage error (exit 2); an unreadable file exit 1.
+pub fn run(args: &ExplainArgs) -> Exit {
+    let (source, text) = match (&args.file, &args.matrix) {
+        (Some(path), _) => match read_matrix_file(path) {
+            Ok(text) => (path.display().to_string(), text),
+            Err((e, exit)) => {
+                eprintln!("{}", output::error_line(path, &e));
+                return exit;
+            }
+        },
+        (None, Some(m)) => (quoted(m), m.clone()),
+        (None, None) => unreachable!("clap requires MATRIX or --file"),
+    };
+    let explanation = parse_matrix(&text).and_then(|w| explain(&w, usize::from(args.rank)));
+    let e = match explanation {
+        Ok(e) => e,
+        Err(err) => {
+            eprintln!("error: {source}: {err}");
+            return Exit::Usage;
+        }
+    };
+    let out = if args.json {
+        output::json_line(&ExplainJson {
+            schema: "svdimg.explain/1",
+            explanation: &e,
+        }) + "\n"
+    } else {
+        e.render_text(usize::from(args.digits))
+    };
+    output::print_stdout(&out);
+    Exit::Success
+}
+
+/// The matrix argument as it appears in an error line: quoted, escaped onto one line, shortened.
+fn quoted(m: &str) -> String {
+    const KEEP: usize = 40;
+    if m.chars().count() > KEEP {
+        let head: String = m.chars().take(KEEP).collect();
+        format!("matrix {:?}", head + "…")
+    } else {
+        format!("matrix {m:?}")
+    }
+}
+
+/// The file's text (bytes that are not UTF-8 become U+FFFD and fail to parse as numbers).
+fn read_matrix_file(path: &std::path::Path) -> Result<String, (svdimg::Error, Exit)> {
+    let io = |source| {
+        let action = "cannot read".to_string();
+        (svdimg::Error::Io { action, source }, Exit::Failure)
+    };
+    let file = std::fs::File::open(path).map_err(io)?;
+    if file.metadata().map_err(io)?.is_dir() {
+        let e = svdimg::Error::Parameter("is a directory, not a matrix file".into());
+        return Err((e, Exit::Failure));
+    }
+    let mut bytes = Vec::new();
+    file.take(MAX_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(io)?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        let e = svdimg::Error::Parameter(format!(
+            "larger than {} KiB: not a matrix of at most 8×8",
+            MAX_FILE_BYTES / 1024
+        ));
+        return Err((e, Exit::Usage));
+    }
+    Ok(String::from_utf8_lossy(&bytes).into_owned())
+}

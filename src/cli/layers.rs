@@ -1,0 +1,202 @@
+//! `svdimg layers`: the rank-one layers and partial sums on a sheet, and the build-up GIF.
+
+use std::fmt::Write as _;
+use std::path::PathBuf;
+
+use clap::{Args, ValueEnum};
+use svdimg::animation::AnimationOptions;
+use svdimg::layers::{layers_file, LayerView, LayersOptions, LayersReport};
+use svdimg::{Overwrite, RankSelect};
+
+use super::{output, CommonArgs, Exit};
+
+/// `svdimg layers`.
+#[derive(Debug, Args)]
+pub struct LayersArgs {
+    /// Input image (read by content, not by extension).
+    #[arg(value_name = "INPUT")]
+    pub input: PathBuf,
+    /// The sheet: the first layers σᵢuᵢvᵢᵀ over the partial sums A₁…A_count. Its extension picks
+    /// the format (.png recommended).
+    #[arg(short, long, value_name = "OUT", required_unless_present = "gif")]
+    pub output: Option<PathBuf>,
+    /// Layers (and partial sums) on the sheet.
+    #[arg(short = 'n', long, value_name = "N", default_value_t = 8,
+          value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub count: u16,
+    /// Each tile is fitted into a square of this many pixels (enlarged by whole factors when
+    /// the image is small, so pixels stay exact).
+    #[arg(long, value_name = "PX", default_value_t = 192,
+          value_parser = clap::value_parser!(u32).range(32..=1024))]
+    pub tile: u32,
+    /// How signed layers are shown: `luma` (one blue–white–red map per layer) or `channels`
+    /// (the colour layer, each channel as 0.5 + x / (2·max |x|)).
+    #[arg(long, value_enum, value_name = "VIEW", default_value_t = LayerViewArg::Luma)]
+    pub layer_view: LayerViewArg,
+    /// Also (or instead) write an animation of the image building up from rank 1 (a looping GIF).
+    #[arg(long, value_name = "GIF")]
+    pub gif: Option<PathBuf>,
+    /// Frames in the animation (ranks spaced geometrically from 1).
+    #[arg(long, value_name = "N", default_value_t = 30, requires = "gif",
+          value_parser = clap::value_parser!(u16).range(1..=500))]
+    pub frames: u16,
+    /// Rank of the last frame (default: full rank, min(width, height)).
+    #[arg(long, value_name = "R", requires = "gif",
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_rank: Option<u32>,
+    /// Each frame's picture is fitted into a square of this many pixels.
+    #[arg(long, value_name = "PX", default_value_t = 480, requires = "gif",
+          value_parser = clap::value_parser!(u32).range(32..=4096))]
+    pub gif_size: u32,
+    /// Milliseconds each frame shows (the last one four times as long).
+    #[arg(long, value_name = "MS", default_value_t = 250, requires = "gif",
+          value_parser = clap::value_parser!(u32).range(10..=60_000))]
+    pub frame_ms: u32,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub common: CommonArgs,
+}
+
+/// `--layer-view`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LayerViewArg {
+    /// One signed field per layer (mean of R, G, B; Y for ycbcr), blue < 0 < red.
+    Luma,
+    /// The signed colour layer, every channel as 0.5 + x / (2·max |x|).
+    Channels,
+}
+
+/// Runs `layers` on one input.
+pub fn run(args: &LayersArgs) -> Exit {
+    let opts = LayersOptions {
+        factorize: super::convert::compress_options(RankSelect::default(), &args.common),
+        count: usize::from(args.count),
+        tile: args.tile,
+        view: match args.layer_view {
+            LayerViewArg::Luma => LayerView::Luma,
+            LayerViewArg::Channels => LayerView::Channels,
+        },
+        sheet: args.output.clone(),
+        animation: args.gif.as_ref().map(|path| AnimationOptions {
+            frames: usize::from(args.frames),
+            max_rank: args.max_rank.map(|r| r as usize),
+            size: args.gif_size,
+            frame_ms: args.frame_ms,
+            ..AnimationOptions::new(path.clone())
+        }),
+    };
+    let input = &args.input;
+    let bar = super::progress::StageBar::new(&input.display().to_string(), args.common.quiet);
+    let result = layers_file(input, &opts, &bar);
+    bar.clear();
+    let report = match result {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("{}", output::error_line(input, &e));
+            return Exit::Failure;
+        }
+    };
+    if !args.common.quiet {
+        for w in &report.warnings {
+            eprintln!("warning: {}: {w}", input.display());
+        }
+    }
+    let text = if args.common.json {
+        output::json_line(&report) + "\n"
+    } else {
+        layers_text(&report)
+    };
+    output::print_stdout(&text);
+    if let Some(path) = &args.common.report {
+        let overwrite = if args.common.force {
+            Overwrite::Replace
+        } else {
+            Overwrite::Never
+        };
+        if let Err(e) = output::write_report(&report, path, overwrite) {
+            eprintln!("{}", output::error_line(path, &e));
+            return Exit::Failure;
+        }
+    }
+    Exit::Success
+}
+
+fn db(x: Option<f64>) -> String {
+    x.map_or_else(|| "inf".to_string(), |v| format!("{v:.2}"))
+}
+
+/// The report as text: one line per layer, then what was written.
+fn layers_text(r: &LayersReport) -> String {
+    let mut s = String::new();
+    let names: Vec<&str> = r.channels.iter().map(|c| c.name).collect();
+    let _ = writeln!(
+        s,
+        "{}: {}×{} {}, {}-bit, {} SVD ({})",
+        r.input.as_deref().unwrap_or("-"),
+        r.width,
+        r.height,
+        r.color,
+        r.bit_depth,
+        r.method,
+        r.method_reason
+    );
+    let sigma_head = format!("σᵢ ({})", names.join(" "));
+    let _ = writeln!(
+        s,
+        "  {:>3}  {:<28} {:>9} {:>11} {:>11} {:>7}",
+        "i", sigma_head, "share", "cumulative", "PSNR(A_i)", "SSIM"
+    );
+    for e in &r.layers {
+        let sigmas: Vec<String> = e
+            .singular_values
+            .iter()
+            .map(|v| format!("{v:.4}"))
+            .collect();
+        let _ = writeln!(
+            s,
+            "  {:>3}  {:<28} {:>8.4}% {:>10.4}% {:>8} dB {:>7}",
+            e.index,
+            sigmas.join(" "),
+            e.energy_share * 100.0,
+            e.energy_cumulative * 100.0,
+            db(e.psnr),
+            e.ssim.map_or_else(|| "n/a".into(), |v| format!("{v:.4}"))
+        );
+    }
+    if let Some(sh) = &r.sheet {
+        let _ = writeln!(
+            s,
+            "  sheet: {} ({}×{}, tiles {}×{}, layers shown as {})",
+            sh.output, sh.width, sh.height, sh.tile_width, sh.tile_height, sh.layer_view
+        );
+    }
+    if let Some(a) = &r.animation {
+        let first = a.frames.first();
+        let last = a.frames.last();
+        let _ = writeln!(
+            s,
+            "  animation: {} ({} frames of {}×{}, ranks {}…{}, PSNR {} → {} dB, {} ms a frame)",
+            a.output,
+            a.frames.len(),
+            a.width,
+            a.height,
+            first.map_or(0, |f| f.rank),
+            a.max_rank,
+            db(first.and_then(|f| f.psnr)),
+            db(last.and_then(|f| f.psnr)),
+            a.frame_ms
+        );
+    }
+    let t = &r.timings_ms;
+    let animation = if r.animation.is_some() {
+        format!(", animation {:.0} ms", t.animation)
+    } else {
+        String::new()
+    };
+    let _ = writeln!(
+        s,
+        "  time: decode {:.0} ms, factorize {:.0} ms, layers and sheet {:.0} ms{animation}, write {:.0} ms",
+        t.decode, t.factorize, t.sheet, t.encode
+    );
+    s
+}
