@@ -168,6 +168,14 @@ fn fill_and_persist(
         w.flush()
             .map_err(|e| Error::io(format!("cannot write {}", path.display()), e))?;
     }
+    // Temporary files are created private (0600); the output gets the usual 0644.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let _ = tmp
+            .as_file()
+            .set_permissions(std::fs::Permissions::from_mode(0o644));
+    }
     tmp.as_file()
         .sync_all()
         .map_err(|e| Error::io(format!("cannot write {}", path.display()), e))?;

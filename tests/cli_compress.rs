@@ -508,3 +508,25 @@ fn exif_orientation_is_applied() {
         "rotated upright"
     );
 }
+
+#[test]
+#[cfg(unix)]
+fn outputs_are_readable_by_others() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tmp();
+    let out = dir.path().join("o.png");
+    let o = run(&[
+        "compress",
+        s(&sample("chelsea.png")),
+        "-k",
+        "3",
+        "-o",
+        s(&out),
+        "-q",
+    ]);
+    assert!(o.status.success());
+    assert_eq!(
+        std::fs::metadata(&out).unwrap().permissions().mode() & 0o777,
+        0o644
+    );
+}
