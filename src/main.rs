@@ -13,6 +13,8 @@ fn main() -> ExitCode {
     cli::set_threads(cli.command.threads());
     let code = match &cli.command {
         Command::Compress(args) => cli::compress::run(args),
+        Command::Grid(args) => cli::grid::run(args),
+        Command::Spectrum(args) => cli::spectrum::run(args),
     };
     ExitCode::from(code as u8)
 }

@@ -149,7 +149,8 @@ fn percent_rank(p: f64, rows: usize, cols: usize) -> usize {
 }
 
 /// The smallest k ≥ 1 with Σ_{i≤k} σᵢ² ≥ F·E (the whole spectrum if rounding keeps it short).
-fn energy_rank(s: &[f64], energy: f64, f: f64) -> usize {
+#[must_use]
+pub fn energy_rank(s: &[f64], energy: f64, f: f64) -> usize {
     if energy <= 0.0 || s.is_empty() {
         return 1;
     }

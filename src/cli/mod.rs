@@ -3,8 +3,10 @@
 
 pub mod compress;
 pub mod convert;
+pub mod grid;
 pub mod output;
 pub mod progress;
+pub mod spectrum;
 
 use std::path::PathBuf;
 
@@ -24,6 +26,10 @@ pub struct Cli {
 pub enum Command {
     /// Compress images to a chosen rank and report energy, error, PSNR, SSIM and storage.
     Compress(CompressArgs),
+    /// A sheet of tiles at many ranks from one factorization, with their numbers and a plot.
+    Grid(grid::GridArgs),
+    /// Singular values of every channel and the ranks that reach given fractions of the energy.
+    Spectrum(spectrum::SpectrumArgs),
 }
 
 impl Command {
@@ -31,6 +37,8 @@ impl Command {
     pub fn threads(&self) -> Option<u16> {
         match self {
             Command::Compress(a) => a.common.threads,
+            Command::Grid(a) => a.common.threads,
+            Command::Spectrum(a) => a.common.threads,
         }
     }
 }
