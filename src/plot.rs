@@ -140,14 +140,16 @@ fn tick(v: f64) -> String {
     s.to_string()
 }
 
-/// A log range around `lo..hi` (both positive) with some air.
+/// A log range around `lo..hi` (both positive) with some air, spanning at least one decade so
+/// that the axis has a labelled tick.
 fn log_range(lo: f64, hi: f64) -> std::ops::Range<f64> {
     let (lo, hi) = (lo.max(f64::MIN_POSITIVE), hi.max(lo));
-    if hi / lo < 1.5 {
-        lo / 1.5..hi * 1.5
-    } else {
-        lo / 1.15..hi * 1.15
+    let (lo, hi) = (lo / 1.15, hi * 1.15);
+    if hi / lo >= 10.0 {
+        return lo..hi;
     }
+    let widen = (10.0 / (hi / lo)).sqrt();
+    lo / widen..hi * widen
 }
 
 /// A linear range around `lo..hi` with some air.
@@ -364,6 +366,7 @@ impl Painter for SpectrumPlot<'_> {
         chart
             .configure_secondary_axes()
             .y_desc("energy kept by ranks 1…i (%)")
+            .y_label_formatter(&|v| tick(*v))
             .label_style((FONT, 14))
             .axis_desc_style((FONT, 15))
             .draw()
@@ -378,6 +381,12 @@ impl Painter for SpectrumPlot<'_> {
                 .map(|(i, &s)| ((i + 1) as f64, s))
                 .collect();
             let style = color.stroke_width(2);
+            if sigma.len() <= 40 {
+                // Few values: mark each, so that even a single one shows.
+                chart
+                    .draw_series(sigma.iter().map(|&p| Circle::new(p, 3, color.filled())))
+                    .map_err(draw_error)?;
+            }
             chart
                 .draw_series(LineSeries::new(sigma, style))
                 .map_err(draw_error)?
@@ -390,6 +399,15 @@ impl Painter for SpectrumPlot<'_> {
                 .map(|(i, &e)| ((i + 1) as f64, e * 100.0))
                 .collect();
             let soft = color.mix(0.6).stroke_width(1);
+            if energy.len() <= 40 {
+                chart
+                    .draw_secondary_series(
+                        energy
+                            .iter()
+                            .map(|&p| Circle::new(p, 2, color.mix(0.6).filled())),
+                    )
+                    .map_err(draw_error)?;
+            }
             chart
                 .draw_secondary_series(LineSeries::new(energy, soft))
                 .map_err(draw_error)?

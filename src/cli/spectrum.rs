@@ -144,12 +144,17 @@ pub fn spectrum_text(r: &SpectrumReport) -> String {
     let mut s = String::new();
     let _ = writeln!(
         s,
-        "{}: {}×{} {}, {}-bit; singular values alone ({}, {} ms)",
+        "{}: {}×{} {}, {}-bit{}; singular values alone ({}, {} ms)",
         r.input.as_deref().unwrap_or("-"),
         r.width,
         r.height,
         r.color,
         r.bit_depth,
+        match r.alpha {
+            "kept" => ", alpha not analysed (--alpha compress adds it)",
+            "compressed" => ", alpha analysed as a channel",
+            _ => "",
+        },
         r.precision,
         r.timings_ms.svd.round()
     );
