@@ -350,7 +350,7 @@ pub fn resolve_ranks(list: &RankList, fz: &Factorized) -> (Vec<(usize, String)>,
                     .factors
                     .iter()
                     .zip(&fz.energies)
-                    .map(|(fa, &e)| energy_rank(&fa.s, e, f))
+                    .map(|(fa, &e)| energy_rank(&fa.s, e, f, fa.complete))
                     .max()
                     .unwrap_or(1)
                     .clamp(1, r.max(1));
@@ -466,11 +466,23 @@ fn grid_rank(fz: &Factorized, k: usize, reason: String, r: &crate::pipeline::Reb
     let samples = (layout.width * layout.height * fz.factors.len()) as u64;
     let stored: u64 = r.channels.iter().map(|c| c.stored_values).sum();
     let total: f64 = fz.energies.iter().sum();
-    let kept: f64 = fz
-        .factors
-        .iter()
-        .map(|f| metrics::kept_energy(&f.s, k))
-        .sum();
+    // As metrics::energy_kept does it: from the discarded tail when every σ is known, which is
+    // exact to the last digit when little is discarded.
+    let complete = fz.factors.iter().all(|f| f.complete);
+    let kept = if complete {
+        let tail: f64 = fz
+            .factors
+            .iter()
+            .map(|f| f.s.iter().skip(k).map(|x| x * x).sum::<f64>())
+            .sum();
+        1.0 - tail / total
+    } else {
+        fz.factors
+            .iter()
+            .map(|f| metrics::kept_energy(&f.s, k))
+            .sum::<f64>()
+            / total
+    };
     GridRank {
         rank: k,
         reason,
@@ -478,7 +490,7 @@ fn grid_rank(fz: &Factorized, k: usize, reason: String, r: &crate::pipeline::Reb
         psnr: r.quality.psnr,
         ssim: r.quality.ssim,
         energy_kept: if total > 0.0 {
-            (kept / total).min(1.0)
+            kept.clamp(0.0, 1.0)
         } else {
             1.0
         },

@@ -23,6 +23,7 @@
 //! ```
 #![warn(missing_docs)]
 
+pub mod batch;
 pub mod decode;
 pub mod draw;
 pub mod encode;

@@ -101,20 +101,21 @@ pub struct SpectrumReport {
     pub timings_ms: SpectrumTimings,
 }
 
-/// Σ_{i≤k} σᵢ² / E for k = 1 … len (1 everywhere for an all-zero plane).
+/// The fraction of the energy kept at k = 1 … len, as [`crate::metrics::energy_kept`] computes it
+/// for a whole spectrum (1 − Σ_{i>k} σᵢ² / E); 1 everywhere for an all-zero plane.
 #[must_use]
 pub fn cumulative_energy(s: &[f64], total: f64) -> Vec<f64> {
-    let mut kept = 0.0;
-    s.iter()
-        .map(|x| {
-            kept += x * x;
-            if total > 0.0 {
-                (kept / total).min(1.0)
-            } else {
-                1.0
-            }
-        })
-        .collect()
+    if total <= 0.0 {
+        return vec![1.0; s.len()];
+    }
+    // Suffix sums, as rank::energy_rank forms them, so the two agree to the last digit.
+    let mut out = vec![0.0; s.len()];
+    let mut tail = 0.0f64;
+    for k in (1..=s.len()).rev() {
+        out[k - 1] = (1.0 - tail / total).clamp(0.0, 1.0);
+        tail += s[k - 1] * s[k - 1];
+    }
+    out
 }
 
 /// The singular values of `plane` alone (no vectors), non-increasing, in the given precision.
@@ -191,7 +192,7 @@ pub fn spectrum_image(
                 .iter()
                 .map(|&f| Milestone {
                     energy: f,
-                    rank: energy_rank(&s, e, f),
+                    rank: energy_rank(&s, e, f, true),
                 })
                 .collect();
             Ok(ChannelSpectrum {
@@ -242,8 +243,8 @@ mod tests {
         let cum = cumulative_energy(&s, 50.0);
         assert!((cum[0] - 0.8).abs() < 1e-6);
         assert!((cum[1] - 1.0).abs() < 1e-6);
-        assert_eq!(energy_rank(&s, 50.0, 0.8), 1);
-        assert_eq!(energy_rank(&s, 50.0, 0.81), 2);
+        assert_eq!(energy_rank(&s, 50.0, 0.79, true), 1);
+        assert_eq!(energy_rank(&s, 50.0, 0.81, true), 2);
     }
 
     #[test]
