@@ -31,16 +31,19 @@ pub mod encode;
 pub mod error;
 pub mod explain;
 pub mod factorize;
+pub mod grid;
 pub mod layers;
 pub mod metrics;
 pub mod options;
 mod parallel;
 pub mod pipeline;
 pub mod planes;
+pub mod plot;
 pub mod progress;
 pub mod rank;
 pub mod reconstruct;
 pub mod report;
+pub mod spectrum;
 mod ssim;
 
 pub use decode::{decode_bytes, decode_file, DecodeLimits, Decoded};
@@ -49,7 +52,8 @@ pub use error::{Error, Result};
 pub use factorize::{factorize, Factors, Method, Precision};
 pub use options::{CompressOptions, Schedule};
 pub use pipeline::{
-    compress_file, compress_image, factorize_image, Compressed, Factorized, OutputTarget,
+    compress_file, compress_image, factorize_image, rebuild, Compressed, Factorized, OutputTarget,
+    Rebuilt,
 };
 pub use planes::{AlphaMode, ColorMode, Layout, Planes};
 pub use progress::{NoProgress, Progress, Stage};

@@ -15,6 +15,8 @@ fn main() -> ExitCode {
         Command::Compress(args) => cli::compress::run(args),
         Command::Explain(args) => cli::explain::run(args),
         Command::Layers(args) => cli::layers::run(args),
+        Command::Grid(args) => cli::grid::run(args),
+        Command::Spectrum(args) => cli::spectrum::run(args),
     };
     ExitCode::from(code as u8)
 }

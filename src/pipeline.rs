@@ -170,22 +170,45 @@ pub fn reconstruct_at_ranks(
     (recon, image)
 }
 
-/// Reconstructs at the chosen ranks, measures, and builds the report.
-fn finish(
-    img: &DynamicImage,
+/// A factorized image rebuilt at chosen ranks, and measured: what `compress` reports for one
+/// rank choice, and what `grid` reports for each of its tiles.
+#[derive(Debug, Clone)]
+pub struct Rebuilt {
+    /// The reconstruction, in the input's bit depth (greyscale for `luma`).
+    pub image: DynamicImage,
+    /// One entry per plane: rank, energy kept, predicted and measured error, storage.
+    pub channels: Vec<ChannelReport>,
+    /// MSE, PSNR and SSIM against the reference.
+    pub quality: metrics::Quality,
+    /// Milliseconds spent reconstructing.
+    pub reconstruct_ms: f64,
+    /// Milliseconds spent measuring.
+    pub metrics_ms: f64,
+}
+
+/// Rebuilds `fz` at `ranks` (one per plane, at most the triplets each plane holds) and measures
+/// the result against `reference` (from [`planes::reference`]). Every plane is rebuilt with
+/// faer sequential inside, planes in parallel, so the same factors and ranks always give the
+/// same pixels.
+///
+/// # Panics
+/// When `ranks` does not have one entry per plane, or a rank exceeds the triplets held.
+#[must_use]
+#[track_caller]
+pub fn rebuild(
     fz: &Factorized,
-    choice: &RankChoice,
-    opts: &CompressOptions,
-    timings: &mut Timings,
+    ranks: &[usize],
+    reference: &DynamicImage,
     progress: &dyn Progress,
-) -> (DynamicImage, CompressReport) {
+) -> Rebuilt {
+    assert_eq!(ranks.len(), fz.factors.len(), "one rank per plane");
     let t = Instant::now();
     let layout = &fz.planes.layout;
     let indices: Vec<usize> = (0..fz.factors.len()).collect();
     progress.begin(Stage::Reconstruct, indices.len() as u64);
-    let (recon, image) = reconstruct_at_ranks(fz, &choice.ranks, progress);
+    let (recon, image) = reconstruct_at_ranks(fz, ranks, progress);
     progress.end(Stage::Reconstruct);
-    timings.reconstruct = ms(t);
+    let reconstruct_ms = ms(t);
 
     let t = Instant::now();
     progress.begin(Stage::Metrics, 1);
@@ -193,21 +216,15 @@ fn finish(
         metrics::frobenius_distance(fz.planes.planes[p].as_ref(), recon[p].as_ref())
     });
     drop(recon);
-    let reference = planes::reference(img, &fz.planes);
-    let quality = metrics::quality(
-        &reference,
-        &image,
-        layout.compared_channels(),
-        layout.peak(),
-    );
+    let quality = metrics::quality(reference, &image, layout.compared_channels(), layout.peak());
     progress.end(Stage::Metrics);
-    timings.metrics = ms(t);
+    let metrics_ms = ms(t);
 
     let (rows, cols) = (layout.height, layout.width);
-    let channels: Vec<ChannelReport> = indices
+    let channels = indices
         .iter()
         .map(|&p| {
-            let (f, k, e) = (&fz.factors[p], choice.ranks[p], fz.energies[p]);
+            let (f, k, e) = (&fz.factors[p], ranks[p], fz.energies[p]);
             let kept = metrics::energy_kept(&f.s, k, e, f.complete);
             ChannelReport {
                 name: layout.names[p].to_string(),
@@ -225,6 +242,39 @@ fn finish(
             }
         })
         .collect();
+    Rebuilt {
+        image,
+        channels,
+        quality,
+        reconstruct_ms,
+        metrics_ms,
+    }
+}
+
+/// Reconstructs at the chosen ranks, measures, and builds the report.
+fn finish(
+    img: &DynamicImage,
+    fz: &Factorized,
+    choice: &RankChoice,
+    opts: &CompressOptions,
+    timings: &mut Timings,
+    progress: &dyn Progress,
+) -> (DynamicImage, CompressReport) {
+    let layout = &fz.planes.layout;
+    let t = Instant::now();
+    let reference = planes::reference(img, &fz.planes);
+    let reference_ms = ms(t);
+    let Rebuilt {
+        image,
+        channels,
+        quality,
+        reconstruct_ms,
+        metrics_ms,
+    } = rebuild(fz, &choice.ranks, &reference, progress);
+    drop(reference);
+    timings.reconstruct = reconstruct_ms;
+    timings.metrics = reference_ms + metrics_ms;
+    let (rows, cols) = (layout.height, layout.width);
     let samples = (rows * cols * channels.len()) as u64;
     let stored: u64 = channels.iter().map(|c| c.stored_values).sum();
     let mut warnings = Vec::new();

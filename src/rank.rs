@@ -150,7 +150,8 @@ fn percent_rank(p: f64, rows: usize, cols: usize) -> usize {
 
 /// The smallest k ≥ 1 whose kept energy ([`crate::metrics::energy_kept`], computed the same way as
 /// the report computes it) reaches F; the whole spectrum if rounding keeps it short.
-fn energy_rank(s: &[f64], energy: f64, f: f64, complete: bool) -> usize {
+#[must_use]
+pub fn energy_rank(s: &[f64], energy: f64, f: f64, complete: bool) -> usize {
     if energy <= 0.0 || s.is_empty() {
         return 1;
     }

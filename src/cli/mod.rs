@@ -4,9 +4,11 @@
 pub mod compress;
 pub mod convert;
 pub mod explain;
+pub mod grid;
 pub mod layers;
 pub mod output;
 pub mod progress;
+pub mod spectrum;
 
 use std::path::PathBuf;
 
@@ -31,6 +33,10 @@ pub enum Command {
     /// Show an image as a sum of rank-one layers: a sheet of layers and partial sums, and a
     /// GIF of the image building up from rank 1.
     Layers(layers::LayersArgs),
+    /// A sheet of tiles at many ranks from one factorization, with their numbers and a plot.
+    Grid(grid::GridArgs),
+    /// Singular values of every channel and the ranks that reach given fractions of the energy.
+    Spectrum(spectrum::SpectrumArgs),
 }
 
 impl Command {
@@ -40,6 +46,8 @@ impl Command {
             Command::Compress(a) => a.common.threads,
             Command::Explain(_) => None,
             Command::Layers(a) => a.common.threads,
+            Command::Grid(a) => a.common.threads,
+            Command::Spectrum(a) => a.common.threads,
         }
     }
 }

@@ -1,0 +1,717 @@
+//! Grid: one factorization, many ranks → a labelled contact sheet and the numbers behind it.
+//!
+//! The image is factorized once, with singular vectors for the largest rank asked for; every
+//! tile is rebuilt from those factors with [`crate::pipeline::rebuild`], the very code
+//! `compress` uses, so a tile at rank k has the pixels of `compress -k k` (with the exact SVD,
+//! whose factors do not depend on how many are kept).
+//!
+//! The sheet: the original first, then one tile per rank, in rows of [`GridLayout::columns`]
+//! cells on a white background. Under each tile a label: rank, PSNR (dB), SSIM, energy kept (%)
+//! and storage ratio (×), in DejaVu Sans (see [`crate::draw`]).
+
+use std::time::Instant;
+
+use image::imageops::FilterType;
+use image::{DynamicImage, RgbaImage};
+use serde::Serialize;
+
+use crate::draw;
+use crate::error::{Error, Result};
+use crate::metrics;
+use crate::options::CompressOptions;
+use crate::pipeline::{factorize_image, rebuild, Factorized};
+use crate::planes;
+use crate::progress::{NoProgress, Progress, Stage};
+use crate::rank::{energy_rank, RankSelect};
+
+/// Energy fractions that `--ranks auto` takes a rank for.
+pub const AUTO_ENERGY: [f64; 6] = [0.5, 0.8, 0.9, 0.95, 0.99, 0.999];
+
+/// Percentages of min(width, height) that `--ranks auto` adds between the energy milestones.
+pub const AUTO_PERCENT: [f64; 5] = [1.0, 2.0, 5.0, 10.0, 20.0];
+
+/// Tile width when none is asked for: the image's width, kept between these bounds.
+pub const DEFAULT_TILE_WIDTH: (u32, u32) = (160, 320);
+
+/// Blank space around and between cells, in pixels.
+pub const GAP: u32 = 8;
+
+const BACKGROUND: [u8; 4] = [255, 255, 255, 255];
+const INK: [u8; 4] = [20, 20, 20, 255];
+const INK_SOFT: [u8; 4] = [70, 70, 70, 255];
+
+/// Which ranks a grid shows.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RankList {
+    /// Ranks at the energy milestones [`AUTO_ENERGY`] (the smallest rank at which every plane
+    /// keeps that fraction), filled in with the percentages [`AUTO_PERCENT`] of the smaller side
+    /// where they fall between them.
+    Auto,
+    /// These ranks, each [`RankSelect::Rank`] or [`RankSelect::Percent`].
+    Fixed(Vec<RankSelect>),
+}
+
+impl RankList {
+    /// Checks that the list is not empty and holds only valid fixed ranks.
+    pub fn validate(&self) -> Result<()> {
+        let RankList::Fixed(list) = self else {
+            return Ok(());
+        };
+        if list.is_empty() {
+            return Err(Error::Parameter("the rank list is empty".into()));
+        }
+        for sel in list {
+            match sel {
+                RankSelect::Rank(_) | RankSelect::Percent(_) => sel.validate()?,
+                other => {
+                    return Err(Error::Parameter(format!(
+                        "a grid takes ranks and percentages, not {other:?}"
+                    )))
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// What a grid shows and how it is laid out.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GridOptions {
+    /// The ranks.
+    ///
+    /// Default: [`RankList::Auto`].
+    pub ranks: RankList,
+    /// Cells per row.
+    ///
+    /// Default: `None`, chosen for a sheet about 16:10 wide.
+    pub columns: Option<usize>,
+    /// Width of every tile in pixels (tiles are scaled, keeping the aspect ratio; tall images
+    /// are held to twice this height).
+    ///
+    /// Default: `None`, the image's width kept within [`DEFAULT_TILE_WIDTH`].
+    pub tile_width: Option<u32>,
+}
+
+impl Default for GridOptions {
+    fn default() -> Self {
+        GridOptions {
+            ranks: RankList::Auto,
+            columns: None,
+            tile_width: None,
+        }
+    }
+}
+
+/// One plane at one rank.
+#[derive(Debug, Clone, Serialize)]
+pub struct GridChannel {
+    /// "R", "G", "B", "Y", "Cb", "Cr", "L" or "A".
+    pub name: String,
+    /// Rank kept.
+    pub rank: usize,
+    /// Σ_{i≤k} σᵢ² / E of this plane.
+    pub energy_kept: f64,
+    /// Eckart–Young: sqrt(Σ_{i>k} σᵢ²), on the [0, 1] scale.
+    pub predicted_error: f64,
+    /// ‖A − A_k‖_F measured before clamping and rounding.
+    pub measured_error: f64,
+    /// k·(rows + cols + 1).
+    pub stored_values: u64,
+}
+
+/// Everything measured at one rank (one tile).
+#[derive(Debug, Clone, Serialize)]
+pub struct GridRank {
+    /// The rank every plane kept (after clamping to min(width, height)).
+    pub rank: usize,
+    /// Why this rank is in the grid: "rank 10", "5% of 400", "99% energy", …
+    pub reason: String,
+    /// Mean squared error on the bit depth's scale.
+    pub mse: f64,
+    /// PSNR in dB; `None` when the tile equals the original.
+    pub psnr: Option<f64>,
+    /// Mean SSIM over the compared channels; `None` below 11 pixels in either direction.
+    pub ssim: Option<f64>,
+    /// Energy kept over all planes together: Σ_p Σ_{i≤k} σ_{p,i}² / Σ_p E_p.
+    pub energy_kept: f64,
+    /// Σ of the planes' stored values.
+    pub stored_values: u64,
+    /// samples / stored values.
+    pub storage_ratio: Option<f64>,
+    /// Per plane.
+    pub channels: Vec<GridChannel>,
+}
+
+/// Where everything on the sheet is.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct GridLayout {
+    /// Cells per row.
+    pub columns: usize,
+    /// Rows of cells.
+    pub rows: usize,
+    /// Width of a cell (every tile is this wide, or narrower for very tall images).
+    pub tile_width: u32,
+    /// Height of the tile part of a cell.
+    pub tile_height: u32,
+    /// Height of the label strip under each tile.
+    pub label_height: u32,
+    /// Blank space around and between cells.
+    pub gap: u32,
+    /// Sheet width: columns·tile_width + (columns + 1)·gap.
+    pub width: u32,
+    /// Sheet height: rows·(tile_height + label_height) + (rows + 1)·gap.
+    pub height: u32,
+    /// Pixel height of the label text.
+    pub font_px: f32,
+}
+
+impl GridLayout {
+    /// Top-left corner of cell `i` (0 is the original).
+    #[must_use]
+    pub fn cell_origin(&self, i: usize) -> (u32, u32) {
+        let (r, c) = ((i / self.columns) as u32, (i % self.columns) as u32);
+        (
+            self.gap + c * (self.tile_width + self.gap),
+            self.gap + r * (self.tile_height + self.label_height + self.gap),
+        )
+    }
+}
+
+/// A finished grid: the sheet and the numbers of every tile.
+#[derive(Debug, Clone)]
+pub struct Grid {
+    /// The sheet (RGB, or RGBA when the input has alpha), 8 bits.
+    pub sheet: DynamicImage,
+    /// One entry per rank, ascending.
+    pub ranks: Vec<GridRank>,
+    /// Where the cells are.
+    pub layout: GridLayout,
+    /// True when a requested rank was above min(width, height) and was clamped.
+    pub clamped: bool,
+    /// min(width, height).
+    pub max_rank: usize,
+    /// What the user should know (clamped or repeated ranks).
+    pub warnings: Vec<String>,
+    /// The factorization the tiles came from (planes, factors, energies).
+    pub factorized: Factorized,
+    /// Milliseconds: factorize, reconstruct (all tiles), metrics (all tiles), draw.
+    pub timings_ms: GridTimings,
+}
+
+/// Milliseconds per stage of a grid.
+#[derive(Debug, Clone, Copy, Default, Serialize)]
+pub struct GridTimings {
+    /// Reading and decoding the input (filled in by the caller).
+    pub decode: f64,
+    /// Splitting into planes and the SVDs.
+    pub factorize: f64,
+    /// Rebuilding every tile.
+    pub reconstruct: f64,
+    /// MSE, PSNR, SSIM of every tile.
+    pub metrics: f64,
+    /// Scaling tiles, drawing labels, laying out the sheet.
+    pub draw: f64,
+    /// Encoding and writing the outputs (filled in by the caller).
+    pub encode: f64,
+}
+
+/// Everything `grid` reports (JSON schema `svdimg.grid/1`).
+#[derive(Debug, Clone, Serialize)]
+pub struct GridReport {
+    /// `"svdimg.grid/1"`.
+    pub schema: &'static str,
+    /// The input path, if it came from a file.
+    pub input: Option<String>,
+    /// The sheet written, if any.
+    pub output: Option<String>,
+    /// The CSV written, if any.
+    pub csv: Option<String>,
+    /// The plot written, if any.
+    pub plot: Option<String>,
+    /// Image width.
+    pub width: usize,
+    /// Image height.
+    pub height: usize,
+    /// The colour mode in effect.
+    pub color: &'static str,
+    /// 8 or 16.
+    pub bit_depth: u8,
+    /// "none", "kept" or "compressed".
+    pub alpha: &'static str,
+    /// The SVD method that ran.
+    pub method: &'static str,
+    /// Why that method was chosen.
+    pub method_reason: String,
+    /// "f32" or "f64".
+    pub precision: &'static str,
+    /// Worker threads available.
+    pub threads: usize,
+    /// The rank list as asked for: "auto" or "1,5,10%".
+    pub rank_request: String,
+    /// True when a requested rank was above `max_rank` and was clamped.
+    pub rank_clamped: bool,
+    /// min(width, height).
+    pub max_rank: usize,
+    /// rows × cols × planes.
+    pub samples: u64,
+    /// Where the cells are on the sheet.
+    pub layout: GridLayout,
+    /// One entry per rank, ascending.
+    pub ranks: Vec<GridRank>,
+    /// Things the user should know.
+    pub warnings: Vec<String>,
+    /// Milliseconds per stage.
+    pub timings_ms: GridTimings,
+}
+
+impl Grid {
+    /// The report of this grid; `input`, `output`, `csv`, `plot` and the decode and encode
+    /// timings are left for the caller.
+    #[must_use]
+    pub fn report(&self, opts: &CompressOptions, request: &RankList) -> GridReport {
+        let l = &self.factorized.planes.layout;
+        GridReport {
+            schema: "svdimg.grid/1",
+            input: None,
+            output: None,
+            csv: None,
+            plot: None,
+            width: l.width,
+            height: l.height,
+            color: l.color.name(),
+            bit_depth: l.bit_depth,
+            alpha: match l.alpha {
+                None => "none",
+                Some(crate::planes::AlphaMode::Keep) => "kept",
+                Some(crate::planes::AlphaMode::Compress) => "compressed",
+            },
+            method: self
+                .factorized
+                .factors
+                .first()
+                .map_or(crate::factorize::Method::Exact, |f| f.method)
+                .name(),
+            method_reason: self.factorized.method_reason.clone(),
+            precision: opts.precision.name(),
+            threads: crate::parallel::threads(),
+            rank_request: match request {
+                RankList::Auto => "auto".into(),
+                RankList::Fixed(list) => list
+                    .iter()
+                    .map(|s| match s {
+                        RankSelect::Percent(p) => format!("{p}%"),
+                        RankSelect::Rank(k) => k.to_string(),
+                        other => format!("{other:?}"),
+                    })
+                    .collect::<Vec<_>>()
+                    .join(","),
+            },
+            rank_clamped: self.clamped,
+            max_rank: self.max_rank,
+            samples: (l.width * l.height * self.factorized.factors.len()) as u64,
+            layout: self.layout,
+            ranks: self.ranks.clone(),
+            warnings: self.warnings.clone(),
+            timings_ms: self.timings_ms,
+        }
+    }
+}
+
+/// The ranks a list resolves to for a plane of `rows × cols`, ascending and without repeats,
+/// each with the reason it is there, and whether any had to be clamped.
+pub fn resolve_ranks(list: &RankList, fz: &Factorized) -> (Vec<(usize, String)>, bool) {
+    let (rows, cols) = (fz.planes.layout.height, fz.planes.layout.width);
+    let r = rows.min(cols);
+    let mut clamped = false;
+    let mut out: Vec<(usize, String)> = Vec::new();
+    let push = |out: &mut Vec<(usize, String)>, k: usize, why: String| {
+        if !out.iter().any(|(x, _)| *x == k) {
+            out.push((k, why));
+        }
+    };
+    match list {
+        RankList::Fixed(sels) => {
+            for sel in sels {
+                if let RankSelect::Rank(k) = *sel {
+                    clamped |= k > r;
+                }
+                let k = sel.fixed_rank(rows, cols).unwrap_or(r).clamp(1, r.max(1));
+                let why = match *sel {
+                    RankSelect::Percent(p) => format!("{p}% of {r}"),
+                    RankSelect::Rank(asked) if asked > r => format!("rank {asked}, clamped"),
+                    _ => format!("rank {k}"),
+                };
+                push(&mut out, k, why);
+            }
+        }
+        RankList::Auto => {
+            for &f in &AUTO_ENERGY {
+                let k = fz
+                    .factors
+                    .iter()
+                    .zip(&fz.energies)
+                    .map(|(fa, &e)| energy_rank(&fa.s, e, f, fa.complete))
+                    .max()
+                    .unwrap_or(1)
+                    .clamp(1, r.max(1));
+                push(&mut out, k, format!("{}% energy", f * 100.0));
+            }
+            let milestones: Vec<usize> = out.iter().map(|(k, _)| *k).collect();
+            for &p in &AUTO_PERCENT {
+                let k = RankSelect::Percent(p).fixed_rank(rows, cols).unwrap_or(1);
+                let near = milestones
+                    .iter()
+                    .any(|&m| (k as f64 / m as f64).max(m as f64 / k as f64) < 1.25);
+                if !near {
+                    push(&mut out, k, format!("{p}% of {r}"));
+                }
+            }
+        }
+    }
+    out.sort_by_key(|(k, _)| *k);
+    (out, clamped)
+}
+
+/// Factorizes `img` once and builds the grid of `grid.ranks`.
+pub fn grid_image(
+    img: &DynamicImage,
+    opts: &CompressOptions,
+    grid: &GridOptions,
+    progress: &dyn Progress,
+) -> Result<Grid> {
+    grid.ranks.validate()?;
+    if grid.columns == Some(0) {
+        return Err(Error::Parameter("columns must be at least 1".into()));
+    }
+    if grid.tile_width == Some(0) {
+        return Err(Error::Parameter("tile width must be at least 1".into()));
+    }
+    let mut timings = GridTimings::default();
+    let (w, h) = (img.width() as usize, img.height() as usize);
+    let keep = match &grid.ranks {
+        RankList::Auto => usize::MAX,
+        RankList::Fixed(list) => list
+            .iter()
+            .filter_map(|s| s.fixed_rank(h, w))
+            .max()
+            .unwrap_or(1),
+    };
+    let t = Instant::now();
+    let fz = factorize_image(img, opts, keep, progress)?;
+    timings.factorize = ms(t);
+    let (ranks, clamped) = resolve_ranks(&grid.ranks, &fz);
+    let max_rank = h.min(w);
+    let mut warnings = Vec::new();
+    if clamped {
+        warnings.push(format!(
+            "ranks above {max_rank} (the smaller side of this {w}×{h} image) were clamped to {max_rank}"
+        ));
+    }
+    if let RankList::Fixed(list) = &grid.ranks {
+        if ranks.len() < list.len() {
+            warnings.push(format!(
+                "{} of the {} requested ranks came out the same and are shown once",
+                list.len() - ranks.len(),
+                list.len()
+            ));
+        }
+    }
+
+    let t = Instant::now();
+    let reference = planes::reference(img, &fz.planes);
+    timings.metrics += ms(t);
+    let tile_width = grid
+        .tile_width
+        .unwrap_or_else(|| (w as u32).clamp(DEFAULT_TILE_WIDTH.0, DEFAULT_TILE_WIDTH.1));
+    let mut tiles = Vec::with_capacity(ranks.len() + 1);
+    let t = Instant::now();
+    tiles.push(scale_tile(&reference, tile_width));
+    timings.draw += ms(t);
+    let mut results = Vec::with_capacity(ranks.len());
+    progress.begin(Stage::Reconstruct, ranks.len() as u64);
+    for (k, reason) in ranks {
+        let rebuilt = rebuild(&fz, &vec![k; fz.factors.len()], &reference, &NoProgress);
+        timings.reconstruct += rebuilt.reconstruct_ms;
+        timings.metrics += rebuilt.metrics_ms;
+        let t = Instant::now();
+        tiles.push(scale_tile(&rebuilt.image, tile_width));
+        timings.draw += ms(t);
+        results.push(grid_rank(&fz, k, reason, &rebuilt));
+        progress.advance(Stage::Reconstruct, 1);
+    }
+    progress.end(Stage::Reconstruct);
+    drop(reference);
+
+    let t = Instant::now();
+    let labels: Vec<Vec<Vec<String>>> = std::iter::once(original_label(&fz))
+        .chain(results.iter().map(rank_label))
+        .collect();
+    let layout = layout(&tiles, &labels, tile_width, grid.columns);
+    let sheet = compose(&tiles, &labels, &layout, fz.planes.layout.alpha.is_some());
+    timings.draw += ms(t);
+    Ok(Grid {
+        sheet,
+        ranks: results,
+        layout,
+        clamped,
+        max_rank,
+        warnings,
+        factorized: fz,
+        timings_ms: timings,
+    })
+}
+
+fn grid_rank(fz: &Factorized, k: usize, reason: String, r: &crate::pipeline::Rebuilt) -> GridRank {
+    let layout = &fz.planes.layout;
+    let samples = (layout.width * layout.height * fz.factors.len()) as u64;
+    let stored: u64 = r.channels.iter().map(|c| c.stored_values).sum();
+    let total: f64 = fz.energies.iter().sum();
+    // As metrics::energy_kept does it: from the discarded tail when every σ is known, which is
+    // exact to the last digit when little is discarded.
+    let complete = fz.factors.iter().all(|f| f.complete);
+    let kept = if complete {
+        let tail: f64 = fz
+            .factors
+            .iter()
+            .map(|f| f.s.iter().skip(k).map(|x| x * x).sum::<f64>())
+            .sum();
+        1.0 - tail / total
+    } else {
+        fz.factors
+            .iter()
+            .map(|f| metrics::kept_energy(&f.s, k))
+            .sum::<f64>()
+            / total
+    };
+    GridRank {
+        rank: k,
+        reason,
+        mse: r.quality.mse,
+        psnr: r.quality.psnr,
+        ssim: r.quality.ssim,
+        energy_kept: if total > 0.0 {
+            kept.clamp(0.0, 1.0)
+        } else {
+            1.0
+        },
+        stored_values: stored,
+        storage_ratio: (stored > 0).then(|| samples as f64 / stored as f64),
+        channels: r
+            .channels
+            .iter()
+            .map(|c| GridChannel {
+                name: c.name.clone(),
+                rank: c.rank,
+                energy_kept: c.energy_kept,
+                predicted_error: c.predicted_error,
+                measured_error: c.measured_error,
+                stored_values: c.stored_values,
+            })
+            .collect(),
+    }
+}
+
+/// The label of the original's cell, line by line.
+fn original_label(fz: &Factorized) -> Vec<Vec<String>> {
+    let l = &fz.planes.layout;
+    vec![
+        vec!["original".into()],
+        vec![
+            format!("{}×{}", l.width, l.height),
+            format!("{} {}-bit", l.color.name(), l.bit_depth),
+        ],
+    ]
+}
+
+/// The label of a rank's cell, line by line: rank; PSNR and SSIM; energy kept and storage
+/// ratio. Items of a line that does not fit the cell go on lines of their own.
+#[must_use]
+pub fn rank_label(r: &GridRank) -> Vec<Vec<String>> {
+    vec![
+        vec![format!("rank {}", r.rank)],
+        vec![
+            r.psnr
+                .map_or_else(|| "PSNR ∞".into(), |p| format!("PSNR {p:.2} dB")),
+            r.ssim
+                .map_or_else(|| "SSIM n/a".into(), |s| format!("SSIM {s:.4}")),
+        ],
+        vec![
+            format!("energy {}", percent(r.energy_kept)),
+            r.storage_ratio
+                .map_or_else(|| "ratio n/a".into(), |x| format!("ratio {x:.1}×")),
+        ],
+    ]
+}
+
+/// A fraction as a percentage with enough decimals to tell 99.9 % from 100 %.
+fn percent(f: f64) -> String {
+    let p = f * 100.0;
+    if p >= 99.995 && f < 1.0 {
+        format!("{:.4} %", p.min(99.9999))
+    } else {
+        format!("{p:.2} %")
+    }
+}
+
+/// Scales an image to `tile_width` (at most twice as tall), as 8-bit RGBA. An image already
+/// that wide is copied pixel for pixel; smaller ones are enlarged with nearest-neighbour so
+/// their pixels stay visible; larger ones are reduced with a Lanczos filter.
+fn scale_tile(img: &DynamicImage, tile_width: u32) -> RgbaImage {
+    let (w, h) = (img.width().max(1), img.height().max(1));
+    let scale =
+        (f64::from(tile_width) / f64::from(w)).min(2.0 * f64::from(tile_width) / f64::from(h));
+    let tw = ((f64::from(w) * scale).round() as u32).clamp(1, tile_width);
+    let th = ((f64::from(h) * scale).round() as u32).max(1);
+    let rgba = img.to_rgba8();
+    if (tw, th) == (w, h) {
+        return rgba;
+    }
+    let filter = if tw > w || th > h {
+        FilterType::Nearest
+    } else {
+        FilterType::Lanczos3
+    };
+    image::imageops::resize(&rgba, tw, th, filter)
+}
+
+/// The lines drawn for a label: each line's items joined by " · " when that fits in `width`,
+/// one item per line when it does not.
+fn label_lines(label: &[Vec<String>], px: f32, width: f32) -> Vec<String> {
+    let mut lines = Vec::new();
+    for items in label {
+        let joined = items.join("  ·  ");
+        if draw::text_width(&joined, px) <= width {
+            lines.push(joined);
+        } else {
+            lines.extend(items.iter().cloned());
+        }
+    }
+    lines
+}
+
+/// The font size and label height for these labels in cells `tile_width` wide.
+fn label_metrics(labels: &[Vec<Vec<String>>], tile_width: u32) -> (f32, u32) {
+    let room = tile_width.saturating_sub(8) as f32;
+    let mut px = (tile_width as f32 * 0.055).clamp(11.0, 18.0);
+    let widest = labels
+        .iter()
+        .flatten()
+        .flatten()
+        .map(|s| draw::text_width(s, 1.0))
+        .fold(0.0f32, f32::max);
+    if widest * px > room {
+        px = (room / widest).max(7.0);
+    }
+    let lines = labels
+        .iter()
+        .map(|l| label_lines(l, px, room).len())
+        .max()
+        .unwrap_or(1);
+    let height = (draw::line_height(px) * lines as f32 + 0.6 * px).ceil() as u32;
+    (px, height)
+}
+
+/// Cells per row for `n` cells of `cell_w × cell_h`: the sheet closest to 16:10, with few
+/// empty cells.
+fn default_columns(n: usize, cell_w: u32, cell_h: u32) -> usize {
+    let score = |c: usize| {
+        let rows = n.div_ceil(c);
+        let aspect = (c as f64 * f64::from(cell_w + GAP)) / (rows as f64 * f64::from(cell_h + GAP));
+        let empty = (rows * c - n) as f64;
+        (aspect / 1.6).ln().abs() + 0.08 * empty
+    };
+    (1..=n.max(1))
+        .min_by(|&a, &b| score(a).total_cmp(&score(b)))
+        .unwrap_or(1)
+}
+
+fn layout(
+    tiles: &[RgbaImage],
+    labels: &[Vec<Vec<String>>],
+    tile_width: u32,
+    columns: Option<usize>,
+) -> GridLayout {
+    let tile_height = tiles.iter().map(RgbaImage::height).max().unwrap_or(1);
+    let (font_px, label_height) = label_metrics(labels, tile_width);
+    let n = tiles.len();
+    let columns = columns
+        .unwrap_or_else(|| default_columns(n, tile_width, tile_height + label_height))
+        .clamp(1, n.max(1));
+    let rows = n.div_ceil(columns);
+    let (c, r) = (columns as u32, rows as u32);
+    GridLayout {
+        columns,
+        rows,
+        tile_width,
+        tile_height,
+        label_height,
+        gap: GAP,
+        width: c * tile_width + (c + 1) * GAP,
+        height: r * (tile_height + label_height) + (r + 1) * GAP,
+        font_px,
+    }
+}
+
+fn compose(
+    tiles: &[RgbaImage],
+    labels: &[Vec<Vec<String>>],
+    layout: &GridLayout,
+    alpha: bool,
+) -> DynamicImage {
+    let mut sheet = RgbaImage::from_pixel(layout.width, layout.height, image::Rgba(BACKGROUND));
+    let room = layout.tile_width.saturating_sub(8) as f32;
+    let line = draw::line_height(layout.font_px);
+    for (i, (tile, items)) in tiles.iter().zip(labels).enumerate() {
+        let (x, y) = layout.cell_origin(i);
+        let dx = (layout.tile_width - tile.width()) / 2;
+        draw::paste(&mut sheet, tile, x + dx, y);
+        let cx = x as f32 + layout.tile_width as f32 / 2.0;
+        let mut ty = (y + layout.tile_height) as f32 + 0.3 * layout.font_px;
+        for (j, text) in label_lines(items, layout.font_px, room).iter().enumerate() {
+            let ink = if j == 0 { INK } else { INK_SOFT };
+            draw::draw_text_centered(&mut sheet, cx, ty, layout.font_px, text, ink);
+            ty += line;
+        }
+    }
+    if alpha {
+        DynamicImage::ImageRgba8(sheet)
+    } else {
+        DynamicImage::ImageRgb8(DynamicImage::ImageRgba8(sheet).to_rgb8())
+    }
+}
+
+fn ms(t: Instant) -> f64 {
+    t.elapsed().as_secs_f64() * 1e3
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn columns_make_a_landscape_sheet() {
+        // Seven 3:2 cells: three columns (3×3 would be too tall, 7×1 too wide).
+        let c = default_columns(7, 300, 260);
+        assert!((3..=4).contains(&c), "{c}");
+        assert_eq!(default_columns(1, 300, 200), 1);
+    }
+
+    #[test]
+    fn labels_wrap_to_the_cell() {
+        let label = vec![
+            vec!["rank 10".to_string()],
+            vec!["PSNR 30.00 dB".to_string(), "SSIM 0.9000".to_string()],
+        ];
+        let wide = label_lines(&label, 12.0, 1000.0);
+        assert_eq!(wide, vec!["rank 10", "PSNR 30.00 dB  ·  SSIM 0.9000"]);
+        let narrow = label_lines(&label, 12.0, 90.0);
+        assert_eq!(narrow.len(), 3);
+    }
+
+    #[test]
+    fn percentages_tell_nearly_all_from_all() {
+        assert_eq!(percent(0.5), "50.00 %");
+        assert_eq!(percent(0.99999), "99.9990 %");
+        assert_eq!(percent(1.0), "100.00 %");
+    }
+}
