@@ -29,6 +29,7 @@ pub mod draw;
 pub mod encode;
 pub mod error;
 pub mod factorize;
+pub mod html;
 pub mod metrics;
 pub mod options;
 mod parallel;

@@ -13,6 +13,7 @@ fn main() -> ExitCode {
     cli::set_threads(cli.command.threads());
     let code = match &cli.command {
         Command::Compress(args) => cli::compress::run(args),
+        Command::Html(args) => cli::html::run(args),
     };
     ExitCode::from(code as u8)
 }
