@@ -20,13 +20,16 @@ pub fn run(args: &HtmlArgs) -> Exit {
         },
         view_pixels: usize::try_from(args.view_pixels).unwrap_or(usize::MAX),
         layers: args.layers,
-        name: args
-            .input
-            .file_name()
-            .map_or_else(|| args.input.display().to_string(), |n| n.to_string_lossy().into_owned()),
+        name: args.input.file_name().map_or_else(
+            || args.input.display().to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        ),
         command: command_line(),
     };
-    let out = args.output.clone().unwrap_or_else(|| default_output(&args.input));
+    let out = args
+        .output
+        .clone()
+        .unwrap_or_else(|| default_output(&args.input));
     let bar = super::progress::StageBar::new(&opts.name, args.common.quiet);
     let result = html_file(&args.input, &out, &opts, &bar);
     bar.clear();

@@ -363,7 +363,14 @@ fn prepare(
             .collect();
         let bound = quantize::error_bound(&f.s, &scale_u, &scale_v, bits, max_rank);
         let measured = measured_error(
-            &f.s, &vectors, &factors[start..], &scale_u, &scale_v, bits, vh, vw,
+            &f.s,
+            &vectors,
+            &factors[start..],
+            &scale_u,
+            &scale_v,
+            bits,
+            vh,
+            vw,
         );
         quant.push(QuantError {
             name: layout.names[p].to_string(),
@@ -428,7 +435,8 @@ fn measured_error(
     let k = vectors.len();
     let b = bits.bytes();
     let u_at = |i: usize| quantize::read_vector(stored, i * vh * b, vh, scale_u[i], bits);
-    let v_at = |i: usize| quantize::read_vector(stored, (k * vh + i * vw) * b, vw, scale_v[i], bits);
+    let v_at =
+        |i: usize| quantize::read_vector(stored, (k * vh + i * vw) * b, vw, scale_v[i], bits);
     // [U σ | −Ũ σ] · [V | Ṽ]ᵀ = A_K − Ã_K in one product.
     let mut left = Mat::<f64>::zeros(vh, 2 * k);
     let mut right = Mat::<f64>::zeros(vw, 2 * k);
@@ -484,7 +492,9 @@ fn pixel_bound(color: ColorMode, quant: &[QuantError]) -> f64 {
 fn encode_png(samples: Vec<u8>, w: usize, h: usize, channels: usize) -> Result<Vec<u8>> {
     const MSG: &str = "buffer length matches dimensions";
     let img = if channels == 1 {
-        DynamicImage::ImageLuma8(image::GrayImage::from_raw(w as u32, h as u32, samples).expect(MSG))
+        DynamicImage::ImageLuma8(
+            image::GrayImage::from_raw(w as u32, h as u32, samples).expect(MSG),
+        )
     } else {
         DynamicImage::ImageRgb8(image::RgbImage::from_raw(w as u32, h as u32, samples).expect(MSG))
     };

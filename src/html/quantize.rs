@@ -102,10 +102,7 @@ pub fn entry_error(scale: f64, bits: Bits) -> f64 {
 pub fn error_bound(sigma: &[f64], scale_u: &[f64], scale_v: &[f64], bits: Bits, k: usize) -> f64 {
     (0..k)
         .map(|i| {
-            let (eu, ev) = (
-                entry_error(scale_u[i], bits),
-                entry_error(scale_v[i], bits),
-            );
+            let (eu, ev) = (entry_error(scale_u[i], bits), entry_error(scale_v[i], bits));
             sigma[i] * (eu * scale_v[i] + scale_u[i] * ev + eu * ev)
         })
         .sum()
@@ -128,7 +125,10 @@ mod tests {
                 .zip(&back)
                 .map(|(a, b)| (a - b).abs())
                 .fold(0.0, f64::max);
-            assert!(worst <= entry_error(scale, bits) * (1.0 + 1e-12), "{bits:?}");
+            assert!(
+                worst <= entry_error(scale, bits) * (1.0 + 1e-12),
+                "{bits:?}"
+            );
             assert!(worst > 0.0);
         }
     }

@@ -85,7 +85,12 @@ pub fn view_size(height: usize, width: usize, max_pixels: usize) -> (usize, usiz
 
 /// The `i`-th left and right singular vectors of `f`, downscaled to the view.
 #[must_use]
-pub fn view_vectors(f: &Factors, i: usize, rows: &Resample, cols: &Resample) -> (Vec<f64>, Vec<f64>) {
+pub fn view_vectors(
+    f: &Factors,
+    i: usize,
+    rows: &Resample,
+    cols: &Resample,
+) -> (Vec<f64>, Vec<f64>) {
     let u = rows.apply(|r| f64::from(f.u[(r, i)]));
     let v = cols.apply(|c| f64::from(f.v[(c, i)]));
     (u, v)
@@ -94,7 +99,12 @@ pub fn view_vectors(f: &Factors, i: usize, rows: &Resample, cols: &Resample) -> 
 /// The colour channels of the reference image (what PSNR compares against) as 8-bit samples of
 /// the view, interleaved (1 or 3 per pixel).
 #[must_use]
-pub fn view_original(reference: &DynamicImage, layout: &Layout, rows: &Resample, cols: &Resample) -> Vec<u8> {
+pub fn view_original(
+    reference: &DynamicImage,
+    layout: &Layout,
+    rows: &Resample,
+    cols: &Resample,
+) -> Vec<u8> {
     let samples = planes::samples_u16(reference);
     let stride = usize::from(reference.color().channel_count());
     let colour = colour_channels(layout);
@@ -115,7 +125,8 @@ pub fn view_original(reference: &DynamicImage, layout: &Layout, rows: &Resample,
         for r in 0..vh {
             for (c, wc) in cols.weights.iter().enumerate() {
                 let x: f64 = wc.iter().map(|&(j, a)| a * tmp[r * w + j]).sum();
-                out[(r * vw + c) * colour + ch] = (x / peak * 255.0).round().clamp(0.0, 255.0) as u8;
+                out[(r * vw + c) * colour + ch] =
+                    (x / peak * 255.0).round().clamp(0.0, 255.0) as u8;
             }
         }
     }
@@ -154,7 +165,14 @@ pub fn psnr_by_rank(
         for (f, sum) in factors.iter().zip(sums.iter_mut()) {
             let u = Mat::<f32>::from_fn(m, 1, |i, _| f.u[(i, k)]);
             let vt = Mat::<f32>::from_fn(1, n, |_, j| f.s[k] as f32 * f.v[(j, k)]);
-            matmul(sum.as_mut(), Accum::Add, u.as_ref(), vt.as_ref(), 1.0f32, par);
+            matmul(
+                sum.as_mut(),
+                Accum::Add,
+                u.as_ref(),
+                vt.as_ref(),
+                1.0f32,
+                par,
+            );
         }
         let merged = planes::samples_u16(&planes::merge(&sums, layout, alpha));
         let mut sq = 0.0f64;
