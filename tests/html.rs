@@ -15,12 +15,15 @@ fn s(p: &Path) -> &str {
     p.to_str().unwrap()
 }
 
+/// One plane's decoded vectors: σᵢ·ũᵢ and ṽᵢ for every i.
+type PlaneVectors = (Vec<Vec<f64>>, Vec<Vec<f64>>);
+
 /// A page taken apart: its metadata, its decoded factors, its original.
 struct ParsedPage {
     html: String,
     meta: Value,
     /// Per plane: `us[i]` = σᵢ·ũᵢ (view height), `v[i]` = ṽᵢ (view width).
-    planes: Vec<(Vec<Vec<f64>>, Vec<Vec<f64>>)>,
+    planes: Vec<PlaneVectors>,
     original: image::DynamicImage,
 }
 
@@ -137,6 +140,7 @@ impl ParsedPage {
         let to8 = |x: f64| (x.clamp(0.0, 1.0) * 255.0).round() as u8;
         let color = self.meta["color"].as_str().unwrap();
         let mut out = Vec::new();
+        #[allow(clippy::needless_range_loop)] // one index into several planes
         for px in 0..planes[0].len() {
             match color {
                 "luma" => out.push(to8(planes[0][px])),
