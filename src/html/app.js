@@ -155,34 +155,44 @@
 
   /**
    * Writes the rank-k image (or |A − A_k| × gain) into `pixels` (RGBA) and returns the sum of
-   * squared 8-bit differences against `original` (RGBA) over the colour channels.
+   * squared 8-bit differences against `original` (RGBA) over the colour channels. One tight loop
+   * per colour mode, every array in a local: this runs over every pixel on every redraw.
    */
   function renderInto(sums, original, pixels, diff, gain) {
     let squares = 0;
-    const rgb = [0, 0, 0];
-    for (let p = 0; p < PIXELS; p++) {
-      const o = 4 * p;
-      if (COLOUR === 1) {
-        const q = to8(sums[0][p]);
+    const shade = (q, o) => (diff ? Math.min(255, Math.abs(q - o) * gain) : q);
+    if (COLOUR === 1) {
+      const a = sums[0];
+      for (let p = 0, o = 0; p < PIXELS; p++, o += 4) {
+        const q = to8(a[p]);
         const d = q - original[o];
         squares += d * d;
-        const shown = diff ? Math.min(255, Math.abs(d) * gain) : q;
-        pixels[o] = pixels[o + 1] = pixels[o + 2] = shown;
-      } else {
-        if (meta.color === "ycbcr") {
-          ycbcrToRgb(sums[0][p], sums[1][p], sums[2][p], rgb);
-        } else {
-          rgb[0] = sums[0][p];
-          rgb[1] = sums[1][p];
-          rgb[2] = sums[2][p];
-        }
-        for (let c = 0; c < 3; c++) {
-          const q = to8(rgb[c]);
-          const d = q - original[o + c];
-          squares += d * d;
-          pixels[o + c] = diff ? Math.min(255, Math.abs(d) * gain) : q;
-        }
+        const v = shade(q, original[o]);
+        pixels[o] = v;
+        pixels[o + 1] = v;
+        pixels[o + 2] = v;
+        pixels[o + 3] = 255;
       }
+      return squares;
+    }
+    const ycc = meta.color === "ycbcr";
+    const s0 = sums[0], s1 = sums[1], s2 = sums[2];
+    for (let p = 0, o = 0; p < PIXELS; p++, o += 4) {
+      let r = s0[p], g = s1[p], b = s2[p];
+      if (ycc) {
+        // Full-range BT.601 YCbCr → RGB, the same constants as svdimg's planes.rs.
+        const y = r, cb = g - 0.5, cr = b - 0.5;
+        r = y + 1.402 * cr;
+        g = y - 0.344136286201022 * cb - 0.714136286201022 * cr;
+        b = y + 1.772 * cb;
+      }
+      const qr = to8(r), qg = to8(g), qb = to8(b);
+      const or = original[o], og = original[o + 1], ob = original[o + 2];
+      const dr = qr - or, dg = qg - og, db = qb - ob;
+      squares += dr * dr + dg * dg + db * db;
+      pixels[o] = shade(qr, or);
+      pixels[o + 1] = shade(qg, og);
+      pixels[o + 2] = shade(qb, ob);
       pixels[o + 3] = 255;
     }
     return squares;
@@ -249,17 +259,34 @@
   const R_MAX = Math.max(...meta.planes.map((p) => p.sigma.length));
   const PAD = { left: 46, right: 10, top: 10, bottom: 28 };
 
-  /** x position of rank i (1-based) on a chart of width w. */
-  const xOf = (i, w) => PAD.left + ((i - 1) / Math.max(1, R_MAX - 1)) * (w - PAD.left - PAD.right);
+  /**
+   * Horizontal scales: rank i (1-based) → x on a chart of width w, and back. The spectrum uses a
+   * linear axis; the energy curve a logarithmic one, since it rises within the first ranks.
+   */
+  const span = (w) => w - PAD.left - PAD.right;
+  const LINEAR = {
+    x: (i, w) => PAD.left + ((i - 1) / Math.max(1, R_MAX - 1)) * span(w),
+    rank: (x, w) => 1 + ((x - PAD.left) / span(w)) * (R_MAX - 1),
+    ticks: () => niceTicks(1, R_MAX, 6),
+  };
+  const LOG = {
+    x: (i, w) => PAD.left + (Math.log(Math.max(1, i)) / Math.log(Math.max(2, R_MAX))) * span(w),
+    rank: (x, w) => Math.exp(((x - PAD.left) / span(w)) * Math.log(Math.max(2, R_MAX))),
+    ticks: () => {
+      const out = [];
+      for (let m = 1; m <= R_MAX; m *= 10) for (const f of [1, 2, 5]) if (f * m <= R_MAX) out.push(f * m);
+      return out;
+    },
+  };
 
-  /** The rank under a mouse x position, clamped to 1..K. */
-  function rankAt(x, w) {
-    const i = 1 + Math.round(((x - PAD.left) / (w - PAD.left - PAD.right)) * (R_MAX - 1));
-    return Math.min(K, Math.max(1, i));
+  /** The rank under a mouse x position on `scale`, clamped to 1..K. */
+  function rankAt(scale, x, w) {
+    return Math.min(K, Math.max(1, Math.round(scale.rank(x, w))));
   }
 
   /** Shared frame: the kept region, markers at k, K and the break-even point, x ticks. */
-  function drawFrame(ctx, w, h, k) {
+  function drawFrame(ctx, w, h, k, scale) {
+    const xOf = scale.x;
     const bottom = h - PAD.bottom;
     ctx.fillStyle = "rgba(47, 91, 211, 0.08)";
     ctx.fillRect(PAD.left, PAD.top, xOf(k, w) - PAD.left, bottom - PAD.top);
@@ -272,10 +299,10 @@
     ctx.stroke();
     ctx.fillStyle = "#5d6677";
     ctx.textAlign = "center";
-    for (const t of niceTicks(1, R_MAX, 6)) {
+    for (const t of scale.ticks()) {
       ctx.fillText(String(t), xOf(t, w), bottom + 14);
     }
-    ctx.fillText("rank i", (PAD.left + w - PAD.right) / 2, bottom + 26);
+    ctx.fillText(scale === LOG ? "rank i (log scale)" : "rank i", (PAD.left + w - PAD.right) / 2, bottom + 26);
     const vline = (i, style, dash, label) => {
       if (i < 1 || i > R_MAX) return;
       ctx.save();
@@ -286,9 +313,15 @@
       ctx.lineTo(xOf(i, w), bottom);
       ctx.stroke();
       if (label) {
+        const right = xOf(i, w) > w - 80;
+        const tw = ctx.measureText(label).width;
+        const x = right ? xOf(i, w) - 4 - tw : xOf(i, w) + 4;
+        const y = bottom - 8 - (style === "#2f5bd3" ? 0 : 14);
+        ctx.fillStyle = "rgba(255, 255, 255, 0.85)";
+        ctx.fillRect(x - 2, y - 10, tw + 4, 13);
         ctx.fillStyle = style;
-        ctx.textAlign = xOf(i, w) > w - 80 ? "right" : "left";
-        ctx.fillText(label, xOf(i, w) + (ctx.textAlign === "left" ? 3 : -3), PAD.top + 10);
+        ctx.textAlign = "left";
+        ctx.fillText(label, x, y);
       }
       ctx.restore();
     };
@@ -313,6 +346,7 @@
   /** Singular values on a log scale, one line per plane. */
   function drawSpectrum(k) {
     const { ctx, w, h } = chartContext($("spectrum-chart"));
+    const xOf = LINEAR.x;
     const positive = meta.planes.flatMap((p) => p.sigma.filter((s) => s > 0));
     const top = Math.log10(Math.max(...positive, 1e-12));
     const floor = Math.log10(Math.max(Math.min(...positive, top), Math.pow(10, top - 8)));
@@ -321,7 +355,7 @@
       const l = Math.log10(Math.max(s, Math.pow(10, lo)));
       return PAD.top + (1 - (l - lo) / Math.max(1e-9, hi - lo)) * (h - PAD.top - PAD.bottom);
     };
-    drawFrame(ctx, w, h, k);
+    drawFrame(ctx, w, h, k, LINEAR);
     ctx.fillStyle = "#5d6677";
     ctx.textAlign = "right";
     ctx.strokeStyle = "#eef0f4";
@@ -347,19 +381,35 @@
     legend(ctx, w);
   }
 
+  /** Energy kept at every rank 1..r of every plane, summed once from the tail. */
+  const ENERGY_CURVES = meta.planes.map((p) => {
+    const r = p.sigma.length;
+    const out = new Float64Array(r);
+    if (!(p.energy > 0)) return out.fill(1);
+    let tail = 0; // Σ_{i>k} σᵢ², as energyKept sums it
+    let head = 0;
+    for (let k = r; k >= 1; k--) {
+      out[k - 1] = p.complete ? 1 - tail / p.energy : 0;
+      tail += p.sigma[k - 1] * p.sigma[k - 1];
+    }
+    for (let k = 1; k <= r; k++) {
+      head += p.sigma[k - 1] * p.sigma[k - 1];
+      if (!p.complete) out[k - 1] = head / p.energy;
+      out[k - 1] = Math.min(1, Math.max(0, out[k - 1]));
+    }
+    return out;
+  });
+
   /** Cumulative energy kept (%) against rank, one line per plane. */
   function drawEnergy(k) {
     const { ctx, w, h } = chartContext($("energy-chart"));
-    const curves = meta.planes.map((p) => {
-      const out = new Float64Array(p.sigma.length);
-      for (let i = 0; i < p.sigma.length; i++) out[i] = energyKept(p, i + 1);
-      return out;
-    });
+    const xOf = LOG.x;
+    const curves = ENERGY_CURVES;
     const lowest = Math.min(...curves.map((c) => c[0]));
     // The axis starts at the lowest tenth the curves reach (0.9 when rank 1 keeps everything).
     const lo = Math.min(0.9, Math.max(0, Math.floor(lowest * 10) / 10));
     const yOf = (f) => PAD.top + (1 - (f - lo) / (1 - lo || 1)) * (h - PAD.top - PAD.bottom);
-    drawFrame(ctx, w, h, k);
+    drawFrame(ctx, w, h, k, LOG);
     ctx.textAlign = "right";
     for (let f = lo; f <= 1.0001; f += (1 - lo) / 4) {
       const y = yOf(f);
@@ -543,6 +593,7 @@
       split: 0.5,
       busy: false,
       pendingSince: null, // performance.now() of the first change not yet drawn
+      updateMs: 0,        // time spent updating the sums since the last picture
       lastRedraw: null,   // { k, ms, terms }
       psnrView: null,
       psnr: null,
@@ -568,7 +619,9 @@
     }
 
     function work() {
+      const t0 = performance.now();
       const reached = approx.advance(state.target, 40);
+      state.updateMs += performance.now() - t0;
       if (!reached) {
         $("status").textContent = "computing rank " + state.target + "… (at " + approx.k + ")";
         setTimeout(work, 0);
@@ -581,14 +634,26 @@
 
     /** Renders the current k into the canvas and records the redraw time. */
     function draw() {
+      const t0 = performance.now();
       const squares = renderInto(approx.sums, original, frame.data, state.mode === "diff", state.gain);
+      const tPut = performance.now();
       ctx.putImageData(frame, 0, 0);
+      state.putMs = performance.now() - tPut;
       state.psnrView = psnr8(squares);
       state.psnr = meta.psnr_full ? meta.psnr_full[approx.k - 1] : state.psnrView;
+      const end = performance.now();
       if (state.pendingSince !== null) {
-        state.lastRedraw = { k: approx.k, ms: performance.now() - state.pendingSince, terms: approx.terms };
+        state.lastRedraw = {
+          k: approx.k,
+          ms: end - state.pendingSince, // from the change of k to the new picture
+          updateMs: state.updateMs,     // adding or removing rank-one terms
+          renderMs: end - t0,           // rounding, PSNR, putImageData
+          putMs: state.putMs,           // putImageData alone
+          terms: approx.terms,
+        };
         state.pendingSince = null;
       }
+      state.updateMs = 0;
       approx.terms = 0;
       state.done = approx.k === state.target;
       $("status").textContent = "";
@@ -690,10 +755,10 @@
     setSplit(0.5);
 
     // Charts: click to jump to a rank.
-    for (const id of ["spectrum-chart", "energy-chart"]) {
+    for (const [id, scale] of [["spectrum-chart", LINEAR], ["energy-chart", LOG]]) {
       $(id).addEventListener("click", (e) => {
         const box = e.currentTarget.getBoundingClientRect();
-        setRank(rankAt(e.clientX - box.left, box.width));
+        setRank(rankAt(scale, e.clientX - box.left, box.width));
       });
     }
     let resizeTimer = null;
