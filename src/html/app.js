@@ -436,11 +436,11 @@
       ctx.arc(xOf(k, w), yOf(c[k - 1]), 3.5, 0, 2 * Math.PI);
       ctx.fill();
     });
-    legend(ctx, w);
+    legend(ctx, w, (PAD.top + h - PAD.bottom) / 2 + 20);
   }
 
-  /** Channel names in their colours, top right. */
-  function legend(ctx, w) {
+  /** Channel names in their colours, top right (or at height `y`). */
+  function legend(ctx, w, y = PAD.top + 24) {
     if (PLANES < 2) return;
     ctx.textAlign = "right";
     let x = w - PAD.right - 4;
@@ -448,7 +448,7 @@
       const name = meta.planes[i].name;
       ctx.fillStyle = colourOf(name);
       ctx.font = "bold 11px system-ui, sans-serif";
-      ctx.fillText(name, x, PAD.top + 24);
+      ctx.fillText(name, x, y);
       x -= ctx.measureText(name).width + 8;
     }
     ctx.font = "11px system-ui, sans-serif";
