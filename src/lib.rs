@@ -32,6 +32,7 @@ pub mod error;
 pub mod explain;
 pub mod factorize;
 pub mod grid;
+pub mod html;
 pub mod layers;
 pub mod metrics;
 pub mod options;

@@ -17,6 +17,7 @@ fn main() -> ExitCode {
         Command::Layers(args) => cli::layers::run(args),
         Command::Grid(args) => cli::grid::run(args),
         Command::Spectrum(args) => cli::spectrum::run(args),
+        Command::Html(args) => cli::html::run(args),
     };
     ExitCode::from(code as u8)
 }

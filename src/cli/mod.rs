@@ -5,6 +5,7 @@ pub mod compress;
 pub mod convert;
 pub mod explain;
 pub mod grid;
+pub mod html;
 pub mod layers;
 pub mod output;
 pub mod progress;
@@ -37,6 +38,8 @@ pub enum Command {
     Grid(grid::GridArgs),
     /// Singular values of every channel and the ranks that reach given fractions of the energy.
     Spectrum(spectrum::SpectrumArgs),
+    /// Write one self-contained HTML page with a live rank slider, charts and rank-one layers.
+    Html(HtmlArgs),
 }
 
 impl Command {
@@ -48,6 +51,7 @@ impl Command {
             Command::Layers(a) => a.common.threads,
             Command::Grid(a) => a.common.threads,
             Command::Spectrum(a) => a.common.threads,
+            Command::Html(a) => a.common.threads,
         }
     }
 }
@@ -140,6 +144,36 @@ pub struct CompressArgs {
     /// Memory that images in flight may use together, e.g. 4G, 512M (default: half the RAM).
     #[arg(long, value_name = "SIZE", value_parser = parse_size)]
     pub max_memory: Option<u64>,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub common: CommonArgs,
+}
+
+/// `svdimg html`.
+#[derive(Debug, Args)]
+pub struct HtmlArgs {
+    /// Input image (read by content, not by extension).
+    #[arg(value_name = "INPUT")]
+    pub input: PathBuf,
+    /// Output page. Default: <stem>.html beside the input.
+    #[arg(short, long, value_name = "OUT")]
+    pub output: Option<PathBuf>,
+    /// The slider's highest rank (clamped to min(width, height)).
+    #[arg(long, value_name = "K", default_value_t = svdimg::html::DEFAULT_MAX_RANK as u32,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_rank: u32,
+    /// Bits per stored singular-vector value: 16 (the page matches `compress`) or 8 (half the
+    /// factor bytes, approximate pixels).
+    #[arg(long, value_name = "BITS", default_value = "16", value_parser = ["8", "16"])]
+    pub bits: String,
+    /// Largest number of pixels the page redraws live; larger images are downscaled for the view
+    /// (the full-size PSNR is still exact).
+    #[arg(long, value_name = "PIXELS", default_value_t = svdimg::html::DEFAULT_VIEW_PIXELS as u64,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub view_pixels: u64,
+    /// Rank-one layers shown in the strip.
+    #[arg(long, value_name = "N", default_value_t = svdimg::html::DEFAULT_LAYERS)]
+    pub layers: usize,
     #[command(flatten)]
     #[allow(missing_docs)]
     pub common: CommonArgs,
