@@ -23,6 +23,7 @@
 //! ```
 #![warn(missing_docs)]
 
+pub mod container;
 pub mod decode;
 pub mod encode;
 pub mod error;

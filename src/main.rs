@@ -13,6 +13,10 @@ fn main() -> ExitCode {
     cli::set_threads(cli.command.threads());
     let code = match &cli.command {
         Command::Compress(args) => cli::compress::run(args),
+        Command::Decompress(args) => cli::decompress::run(args),
+        Command::Info(args) => cli::info::run(args),
+        Command::Truncate(args) => cli::truncate::run(args),
+        Command::Rd(args) => cli::rd::run(args),
     };
     ExitCode::from(code as u8)
 }

@@ -165,7 +165,25 @@ fn finish(
     let image = planes::merge(&recon, layout, fz.planes.alpha.as_deref());
     progress.end(Stage::Reconstruct);
     timings.reconstruct = ms(t);
+    let report = measure(img, fz, choice, opts, timings, progress, recon, &image);
+    (image, report)
+}
 
+/// Measures a reconstruction (`recon`, the planes before rounding, and `image`, the output) of
+/// `fz` at `choice` against the input, and builds the report.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn measure(
+    img: &DynamicImage,
+    fz: &Factorized,
+    choice: &RankChoice,
+    opts: &CompressOptions,
+    timings: &mut Timings,
+    progress: &dyn Progress,
+    recon: Vec<Mat<f32>>,
+    image: &DynamicImage,
+) -> CompressReport {
+    let layout = &fz.planes.layout;
+    let indices: Vec<usize> = (0..fz.factors.len()).collect();
     let t = Instant::now();
     progress.begin(Stage::Metrics, 1);
     let measured = parallel::map(&indices, |&p| {
@@ -173,12 +191,7 @@ fn finish(
     });
     drop(recon);
     let reference = planes::reference(img, &fz.planes);
-    let quality = metrics::quality(
-        &reference,
-        &image,
-        layout.compared_channels(),
-        layout.peak(),
-    );
+    let quality = metrics::quality(&reference, image, layout.compared_channels(), layout.peak());
     progress.end(Stage::Metrics);
     timings.metrics = ms(t);
 
@@ -221,7 +234,7 @@ fn finish(
             samples
         ));
     }
-    let report = CompressReport {
+    CompressReport {
         schema: "svdimg.compress/1",
         input: None,
         output: None,
@@ -253,8 +266,7 @@ fn finish(
         ssim: quality.ssim,
         warnings,
         timings_ms: *timings,
-    };
-    (image, report)
+    }
 }
 
 /// "rank 50", "10% of the smaller side", "energy 0.99", …

@@ -19,32 +19,59 @@ pub fn run(args: &CompressArgs) -> Exit {
         eprintln!("error: --report takes one input; use --json for many");
         return Exit::Usage;
     }
+    let budget = super::convert::budget(&args.rank);
+    let svdz = args
+        .output
+        .as_deref()
+        .is_some_and(svdimg::container::is_svdz_path);
+    if (budget.is_some() || args.tolerance.is_some()) && !svdz {
+        eprintln!("error: --size, --bpp and --tolerance need a .svdz output (-o photo.svdz)");
+        return Exit::Usage;
+    }
     let mut status = Exit::Success;
     for input in &args.inputs {
         let target = output_for(args);
         let bar = super::progress::StageBar::new(&input.display().to_string(), args.common.quiet);
-        let result = svdimg::compress_file(input, &target, &opts, &bar);
+        let result = match (&target, svdz) {
+            (OutputTarget::File(out), true) => {
+                svdimg::container::compress_file(input, out, &opts, args.tolerance, budget, &bar)
+                    .map(|r| {
+                        let text =
+                            output::compress_text(&r.base) + &output::container_line(&r.container);
+                        (
+                            r.base.warnings.clone(),
+                            text,
+                            output::json_line(&r),
+                            to_value(&r),
+                        )
+                    })
+            }
+            _ => svdimg::compress_file(input, &target, &opts, &bar).map(|r| {
+                let text = output::compress_text(&r);
+                (
+                    r.warnings.clone(),
+                    text,
+                    output::json_line(&r),
+                    to_value(&r),
+                )
+            }),
+        };
         bar.clear();
         match result {
-            Ok(report) => {
+            Ok((warnings, text, json, value)) => {
                 if !args.common.quiet {
-                    for w in &report.warnings {
+                    for w in &warnings {
                         eprintln!("warning: {}: {w}", input.display());
                     }
                 }
-                let text = if args.common.json {
-                    output::json_line(&report) + "\n"
-                } else {
-                    output::compress_text(&report)
-                };
-                output::print_stdout(&text);
+                output::print_stdout(&if args.common.json { json + "\n" } else { text });
                 if let Some(path) = &args.common.report {
                     let overwrite = if args.common.force {
                         Overwrite::Replace
                     } else {
                         Overwrite::Never
                     };
-                    if let Err(e) = output::write_report(&report, path, overwrite) {
+                    if let Err(e) = output::write_report(&value, path, overwrite) {
                         eprintln!("{}", output::error_line(path, &e));
                         status = Exit::Failure;
                     }
@@ -57,6 +84,10 @@ pub fn run(args: &CompressArgs) -> Exit {
         }
     }
     status
+}
+
+fn to_value<T: serde::Serialize>(r: &T) -> serde_json::Value {
+    serde_json::to_value(r).unwrap_or(serde_json::Value::Null)
 }
 
 /// Where one input's output goes: `-o`, `--out-dir`, or beside the input.
