@@ -12,6 +12,7 @@ use image::DynamicImage;
 
 use super::compress::build;
 use super::quant::default_tolerance;
+use super::section::{SEARCH_LEVEL, ZSTD_LEVEL};
 use super::Container;
 use crate::error::{Error, Result};
 use crate::pipeline::Factorized;
@@ -27,7 +28,7 @@ pub enum Budget {
 }
 
 /// Quantization shares tried (multiples of the truncation error that quantization may add).
-pub const SHARES: [f64; 6] = [0.08, 0.25, 0.5, 1.0, 2.0, 4.0];
+pub const SHARES: [f64; 3] = [0.2, 0.5, 1.0];
 
 impl Budget {
     /// Checks the value.
@@ -116,13 +117,14 @@ pub fn fit(
     let order = term_order(fz);
     let planes = fz.factors.len();
     let spectra = fz.spectra();
-    let encode = |n: usize, share: f64| -> Result<(Container, Vec<u8>)> {
+    let build_n = |n: usize, share: f64| -> Result<Container> {
         let ranks = ranks_for(&order, planes, n);
         let tau =
             tolerance.unwrap_or_else(|| default_tolerance(&spectra, &fz.energies, &ranks, share));
-        let c = build(fz, &ranks, tau)?;
-        let bytes = c.encode()?;
-        Ok((c, bytes))
+        build(fz, &ranks, tau)
+    };
+    let size_at = |n: usize, share: f64, level: i32| -> Result<usize> {
+        Ok(build_n(n, share)?.encode_at(level)?.len())
     };
     let reference = crate::planes::reference(img, &fz.planes);
     let shares: &[f64] = if tolerance.is_some() {
@@ -132,22 +134,42 @@ pub fn fit(
     };
     let mut best: Option<(f64, Container, Vec<u8>)> = None;
     for &share in shares {
-        // Largest n in [0, order.len()] whose file fits; n = 0 always "fits" as a fallback.
-        let (mut lo, mut hi) = (0usize, order.len());
-        let mut found = encode(0, share)?;
-        while lo < hi {
-            let mid = lo + (hi - lo).div_ceil(2);
-            let candidate = encode(mid, share)?;
-            if candidate.1.len() as u64 <= target {
-                lo = mid;
-                found = candidate;
-            } else {
-                hi = mid - 1;
+        // Largest n whose trial encoding (fast level) fits a target; n = 0 is the fallback.
+        let search = |goal: f64, (mut lo, mut hi): (usize, usize)| -> Result<usize> {
+            while lo < hi {
+                let mid = lo + (hi - lo).div_ceil(2);
+                if size_at(mid, share, SEARCH_LEVEL)? as f64 <= goal {
+                    lo = mid;
+                } else {
+                    hi = mid - 1;
+                }
+            }
+            Ok(lo)
+        };
+        let first = search(target as f64, (0, order.len()))?;
+        // The final level compresses better by a ratio that is nearly constant near the answer:
+        // search again at the fast level for the budget scaled by it, then step at the final
+        // level until the file fits and one more term would not.
+        let ratio = size_at(first, share, ZSTD_LEVEL)? as f64
+            / size_at(first, share, SEARCH_LEVEL)?.max(1) as f64;
+        let gap = (first / 2 + 8).min(order.len() - first);
+        let mut n = search(target as f64 / ratio.clamp(0.5, 1.0), (first, first + gap))?;
+        let fits =
+            |n: usize| -> Result<bool> { Ok(size_at(n, share, ZSTD_LEVEL)? as u64 <= target) };
+        if fits(n)? {
+            while n < order.len() && fits(n + 1)? {
+                n += 1;
+            }
+        } else {
+            while n > 0 && !fits(n)? {
+                n -= 1;
             }
         }
-        let error = squared_error(&reference, &found.0.render());
+        let container = build_n(n, share)?;
+        let bytes = container.encode()?;
+        let error = squared_error(&reference, &container.render());
         if best.as_ref().is_none_or(|b| error < b.0) {
-            best = Some((error, found.0, found.1));
+            best = Some((error, container, bytes));
         }
     }
     let (_, container, bytes) = best.expect("at least one share is tried");

@@ -118,14 +118,27 @@ pub struct Parsed {
 impl Container {
     /// Encodes the container to bytes.
     pub fn encode(&self) -> Result<Vec<u8>> {
+        self.encode_at(section::ZSTD_LEVEL)
+    }
+
+    /// Encodes the container with zstd at `level` (files are written at
+    /// [`section::ZSTD_LEVEL`]; other levels give other, equally valid bytes).
+    pub fn encode_at(&self, level: i32) -> Result<Vec<u8>> {
         let mut out = Vec::new();
         self.header.write(&mut out);
-        for plane in &self.planes {
-            section::write_section(&mut out, PLANE_TAG, &section::plane_payload(plane))?;
+        let payloads: Vec<Vec<u8>> = crate::parallel::map(&self.planes, |p| {
+            let mut s = Vec::new();
+            section::write_section(&mut s, PLANE_TAG, &section::plane_payload(p), level)?;
+            Ok::<_, Error>(s)
+        })
+        .into_iter()
+        .collect::<Result<_>>()?;
+        for p in payloads {
+            out.extend_from_slice(&p);
         }
         if let Some(alpha) = &self.alpha {
             let raw = section::alpha_payload(alpha, self.header.bit_depth);
-            section::write_section(&mut out, ALPHA_TAG, &raw)?;
+            section::write_section(&mut out, ALPHA_TAG, &raw, level)?;
         }
         Ok(out)
     }

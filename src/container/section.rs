@@ -10,8 +10,13 @@ pub const PLANE_TAG: &[u8; 4] = b"PLNE";
 pub const ALPHA_TAG: &[u8; 4] = b"ALPH";
 /// Bytes before a section's zstd frame.
 pub const SECTION_HEADER: usize = 16;
-/// zstd level used for every section.
+/// zstd level of the files written. Finely quantized payloads (4–8 bits) barely compress by
+/// matching and level 1 comes within 0.5 % of level 19; coarsely quantized ones (2–4 bits, the
+/// low-bit-rate files) come out 10–20 % smaller at level 19 than at levels 1–9. Deflate at its
+/// best level is 5 % larger than zstd 19 (astronaut, rank 60, τ 1.3).
 pub const ZSTD_LEVEL: i32 = 19;
+/// zstd level of the budget search's trial encodings (within about 8 % of level 19, 5–10× faster).
+pub const SEARCH_LEVEL: i32 = 12;
 
 /// Bits of a vector's code byte.
 const BITS_MASK: u8 = 0x1f;
@@ -26,10 +31,10 @@ fn bad(m: impl Into<String>) -> Error {
     Error::Decode(format!("not a valid .svdz file: {}", m.into()))
 }
 
-/// Appends a section holding `raw`, zstd-compressed.
-pub fn write_section(out: &mut Vec<u8>, tag: &[u8; 4], raw: &[u8]) -> Result<()> {
-    let stored = zstd::bulk::compress(raw, ZSTD_LEVEL)
-        .map_err(|e| Error::Encode(format!("zstd failed: {e}")))?;
+/// Appends a section holding `raw`, zstd-compressed at `level`.
+pub fn write_section(out: &mut Vec<u8>, tag: &[u8; 4], raw: &[u8], level: i32) -> Result<()> {
+    let stored =
+        zstd::bulk::compress(raw, level).map_err(|e| Error::Encode(format!("zstd failed: {e}")))?;
     let len32 =
         |n: usize| u32::try_from(n).map_err(|_| Error::Encode("section larger than 4 GiB".into()));
     out.extend_from_slice(tag);
