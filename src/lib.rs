@@ -23,8 +23,10 @@
 //! ```
 #![warn(missing_docs)]
 
+pub mod batch;
 pub mod container;
 pub mod decode;
+pub mod draw;
 pub mod encode;
 pub mod error;
 pub mod factorize;

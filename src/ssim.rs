@@ -1,33 +1,39 @@
-//! Mean structural similarity (SSIM) of two planes, as defined in DESIGN.md.
+//! Mean structural similarity (SSIM) of two planes, as DESIGN.md defines it.
 //!
-//! Wang et al. 2004 with an 11×11 separable Gaussian window (sigma 1.5, truncated
-//! at 3.5 sigma), K1 = 0.01, K2 = 0.03, data range 1 and population covariance; the
-//! SSIM map is averaged after cropping a 5-pixel border on every side. This matches
-//! `skimage.metrics.structural_similarity(a, b, gaussian_weights=True, sigma=1.5,
-//! use_sample_covariance=False, data_range=1.0)`.
+//! Wang et al. 2004: 11×11 separable Gaussian window (sigma 1.5, truncated at 3.5 sigma),
+//! K1 = 0.01, K2 = 0.03, data range 1, population covariance; the SSIM map is averaged
+//! after cropping a 5-pixel border. This matches scikit-image's `structural_similarity(a, b,
+//! gaussian_weights=True, sigma=1.5, use_sample_covariance=False, data_range=1.0)`.
 //!
-//! Because the crop equals the window radius, every pixel that enters the mean has
-//! its whole window inside the image, so the mirrored borders of the reference
-//! filter never influence the result and only the "valid" region is computed.
-//! All local statistics are accumulated in f64 (the variance E[x²] − mu² cancels
-//! badly in f32). The image is processed in vertical strips; inside a strip the
-//! horizontally filtered statistics of the last 11 rows are kept in a ring buffer
-//! so that the vertical pass needs no full-size intermediate maps.
+//! - The crop equals the window radius, so every averaged pixel has its whole window inside
+//!   the image: the mirrored borders of the reference never reach the result, and only the
+//!   "valid" region is computed.
+//! - vx and vy only occur as vx + vy, so four statistics are filtered: mu_a, mu_b,
+//!   `E[a² + b²]` and `E[ab]`, in f64 (`E[x²] − mu²` cancels badly in f32).
+//! - The image is processed in strips of columns; within a strip a ring buffer keeps the
+//!   horizontally filtered statistics of the last rows for the vertical pass.
+//! - On x86-64 with AVX2 the same code, compiled with AVX2 enabled, is chosen at run time.
+//!   Neither version uses FMA, so both give bit-identical results.
 
-/// Window radius in pixels (3.5 sigma rounded, as scipy does).
+/// Window radius (3.5 sigma, rounded as scipy does).
 const RADIUS: usize = 5;
-/// Window width in taps.
+/// Window width.
 const TAPS: usize = 2 * RADIUS + 1;
+/// Rows kept in the ring buffer: one window plus one, to filter output rows in pairs.
+const SLOTS: usize = TAPS + 1;
 /// Gaussian standard deviation.
 const SIGMA: f64 = 1.5;
-/// (K1 * L)² with K1 = 0.01, L = 1.
+/// (K1 L)² with K1 = 0.01 and L = 1.
 const C1: f64 = 0.01 * 0.01;
-/// (K2 * L)² with K2 = 0.03, L = 1.
+/// (K2 L)² with K2 = 0.03 and L = 1.
 const C2: f64 = 0.03 * 0.03;
-/// Number of local statistics: mu_a, mu_b, E[a²], E[b²], E[ab].
-const STATS: usize = 5;
-/// Maximum number of output columns per strip (keeps the ring buffer in L2).
+/// Filtered statistics: mu_a, mu_b, `E[a² + b²]`, `E[ab]`.
+const STATS: usize = 4;
+/// Maximum output columns per strip (keeps the ring buffer in L2).
 const STRIP: usize = 512;
+
+/// Half of the symmetric kernel: `w[k]` is the weight at offsets ±k.
+type Kernel = [f64; RADIUS + 1];
 
 /// Mean SSIM of two planes of equal shape, samples on the [0, 1] scale (data range 1), row-major, `width` columns, `height` rows.
 /// Returns None when width < 11 or height < 11.
@@ -35,174 +41,314 @@ const STRIP: usize = 512;
 /// # Panics
 ///
 /// Panics if `a.len()` or `b.len()` differs from `width * height`.
+#[must_use]
+#[track_caller]
 pub fn ssim_plane(a: &[f32], b: &[f32], width: usize, height: usize) -> Option<f64> {
-    let len = width
-        .checked_mul(height)
-        .expect("plane size overflows usize");
-    assert_eq!(a.len(), len, "ssim_plane: first plane has the wrong length");
-    assert_eq!(
-        b.len(),
-        len,
-        "ssim_plane: second plane has the wrong length"
+    let len = width.checked_mul(height);
+    let lens = (a.len(), b.len());
+    assert!(
+        len == Some(lens.0) && len == Some(lens.1),
+        "ssim_plane: {lens:?} samples for {width}×{height}"
     );
+    debug_assert!(a.iter().chain(b).all(|v| v.is_finite()));
     if width < TAPS || height < TAPS {
         return None;
     }
-    let w = kernel();
-    let out_w = width - 2 * RADIUS;
-    let out_h = height - 2 * RADIUS;
-    let strips = out_w.div_ceil(STRIP);
-    let strip_w = out_w.div_ceil(strips);
-    let mut scratch = Scratch::new(strip_w);
-    let mut total = 0.0;
-    let mut x0 = 0;
-    while x0 < out_w {
-        let n = strip_w.min(out_w - x0);
-        total += strip_sum(a, b, width, height, x0, n, &w, &mut scratch);
-        x0 += n;
+    let (out_w, out_h) = (width - 2 * RADIUS, height - 2 * RADIUS);
+    let mut job = Job::new(a, b, width, height, out_w.div_ceil(out_w.div_ceil(STRIP)));
+    #[cfg(target_arch = "x86_64")]
+    if std::is_x86_feature_detected!("avx2") {
+        // SAFETY: the running CPU supports AVX2, checked just above.
+        return Some(unsafe { sum_avx2(&mut job) } / (out_w * out_h) as f64);
     }
-    Some(total / (out_w * out_h) as f64)
+    Some(job.sum_map() / (out_w * out_h) as f64)
 }
 
-/// Half of the normalised Gaussian kernel: `w[k]` is the weight at offset ±k.
-fn kernel() -> [f64; RADIUS + 1] {
-    let mut full = [0.0; TAPS];
-    for (i, v) in full.iter_mut().enumerate() {
+/// The normalised Gaussian, computed as `scipy.ndimage.gaussian_filter` does.
+fn kernel() -> Kernel {
+    let full: [f64; TAPS] = std::array::from_fn(|i| {
         let x = i as f64 - RADIUS as f64;
-        *v = (-0.5 / (SIGMA * SIGMA) * (x * x)).exp();
-    }
+        (-0.5 / (SIGMA * SIGMA) * (x * x)).exp()
+    });
     let sum: f64 = full.iter().sum();
-    let mut half = [0.0; RADIUS + 1];
-    for (k, h) in half.iter_mut().enumerate() {
-        *h = full[RADIUS + k] / sum;
-    }
-    half
+    std::array::from_fn(|k| full[RADIUS + k] / sum)
 }
 
-/// Reusable buffers for one strip of at most `cap` output columns.
-struct Scratch {
-    /// Per-pixel products (a, b, a², b², ab) of one input row, `cap + 10` each.
-    prod: Vec<f64>,
-    /// Horizontally filtered statistics of the last `TAPS` rows, `cap` each.
-    ring: Vec<f64>,
-    /// Fully filtered statistics of one output row, `cap` each.
-    vert: Vec<f64>,
-    /// SSIM values of one output row.
-    row: Vec<f64>,
-    /// Distance between consecutive rows of `ring` and `vert`: at least the
-    /// strip width and an odd number of cache lines, so the 11 rows read
-    /// together never alias in the L1 sets (a multiple of 4 KiB would).
-    cap: usize,
-}
-
-impl Scratch {
-    fn new(n: usize) -> Self {
-        let cap = n.div_ceil(16) * 16 + 8;
-        Scratch {
-            prod: vec![0.0; STATS * (cap + 2 * RADIUS)],
-            ring: vec![0.0; TAPS * STATS * cap],
-            vert: vec![0.0; STATS * cap],
-            row: vec![0.0; cap],
-            cap,
-        }
-    }
-}
-
-/// Symmetric 11-tap filter: `dst[j] = sum_k w[|k|] * s[5 + k][j]`.
+/// [`Job::sum_map`] compiled with AVX2 enabled.
 ///
-/// Every source slice must hold at least `dst.len()` samples.
-#[inline(always)]
-fn filter11(s: [&[f64]; TAPS], w: &[f64; RADIUS + 1], dst: &mut [f64]) {
-    let n = dst.len();
-    let (s0, s1, s2, s3, s4) = (&s[0][..n], &s[1][..n], &s[2][..n], &s[3][..n], &s[4][..n]);
-    let (s5, s6, s7, s8) = (&s[5][..n], &s[6][..n], &s[7][..n], &s[8][..n]);
-    let (s9, s10) = (&s[9][..n], &s[10][..n]);
-    for j in 0..n {
-        let mut acc = w[0] * s5[j];
-        acc += w[1] * (s4[j] + s6[j]);
-        acc += w[2] * (s3[j] + s7[j]);
-        acc += w[3] * (s2[j] + s8[j]);
-        acc += w[4] * (s1[j] + s9[j]);
-        acc += w[5] * (s0[j] + s10[j]);
-        dst[j] = acc;
-    }
+/// # Safety
+///
+/// The CPU must support AVX2.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn sum_avx2(job: &mut Job) -> f64 {
+    job.sum_map()
 }
 
-/// Sum of the SSIM map over output columns `x0 .. x0 + n` (all output rows).
-#[allow(clippy::too_many_arguments)]
-fn strip_sum(
-    a: &[f32],
-    b: &[f32],
+/// The two planes, the kernel, and buffers for strips of at most `n` output columns.
+struct Job<'a> {
+    a: &'a [f32],
+    b: &'a [f32],
     width: usize,
     height: usize,
-    x0: usize,
+    w: Kernel,
     n: usize,
-    w: &[f64; RADIUS + 1],
-    sc: &mut Scratch,
-) -> f64 {
-    let (cap, m) = (sc.cap, n + 2 * RADIUS);
-    let mut total = 0.0;
-    for r in 0..height {
-        // Horizontal pass of input row r into ring slot r % TAPS.
-        let ra = &a[r * width + x0..][..m];
-        let rb = &b[r * width + x0..][..m];
-        let (pa, rest) = sc.prod.split_at_mut(cap + 2 * RADIUS);
-        let (pb, rest) = rest.split_at_mut(cap + 2 * RADIUS);
-        let (paa, rest) = rest.split_at_mut(cap + 2 * RADIUS);
-        let (pbb, pab) = rest.split_at_mut(cap + 2 * RADIUS);
-        for (i, (&xa, &xb)) in ra.iter().zip(rb).enumerate() {
-            let (xa, xb) = (f64::from(xa), f64::from(xb));
-            pa[i] = xa;
-            pb[i] = xb;
-            paa[i] = xa * xa;
-            pbb[i] = xb * xb;
-            pab[i] = xa * xb;
+    /// Row pitch of `ring` and `vert`: an odd number of cache lines, so the rows read
+    /// together never compete for L1 sets (as multiples of 4 KiB would).
+    cap: usize,
+    /// Per-pixel statistics of one input row, `n + 2 * RADIUS` apart.
+    prod: Vec<f64>,
+    /// Horizontally filtered statistics of the last `SLOTS` rows, `cap` apart.
+    ring: Vec<f64>,
+    /// Fully filtered statistics of two output rows, `cap` apart.
+    vert: Vec<f64>,
+    /// SSIM map of one output row.
+    row: Vec<f64>,
+}
+
+impl<'a> Job<'a> {
+    fn new(a: &'a [f32], b: &'a [f32], width: usize, height: usize, n: usize) -> Self {
+        let cap = n.div_ceil(16) * 16 + 8;
+        let (w, prod) = (kernel(), vec![0.0; STATS * (n + 2 * RADIUS)]);
+        let (ring, vert) = (vec![0.0; SLOTS * STATS * cap], vec![0.0; 2 * STATS * cap]);
+        let row = vec![0.0; n];
+        Job {
+            a,
+            b,
+            width,
+            height,
+            w,
+            n,
+            cap,
+            prod,
+            ring,
+            vert,
+            row,
         }
-        let slot = &mut sc.ring[(r % TAPS) * STATS * cap..][..STATS * cap];
-        for (t, dst) in slot.chunks_exact_mut(cap).enumerate() {
-            let p = &sc.prod[t * (cap + 2 * RADIUS)..][..m];
-            let src = std::array::from_fn(|k| &p[k..]);
-            filter11(src, w, &mut dst[..n]);
-        }
-        if r + 1 < TAPS {
-            continue;
-        }
-        // Vertical pass for the output row centred on input row r - RADIUS.
-        let top = r + 1 - TAPS;
-        for (t, dst) in sc.vert.chunks_exact_mut(cap).enumerate() {
-            let src =
-                std::array::from_fn(|k| &sc.ring[(((top + k) % TAPS) * STATS + t) * cap..][..n]);
-            filter11(src, w, &mut dst[..n]);
-        }
-        total += ssim_row(&sc.vert, cap, &mut sc.row[..n]);
     }
-    total
+
+    /// Sum of the cropped SSIM map, strip by strip.
+    #[inline(always)]
+    fn sum_map(&mut self) -> f64 {
+        let out_w = self.width - 2 * RADIUS;
+        let (mut total, mut x0) = (0.0, 0);
+        while x0 < out_w {
+            let n = self.n.min(out_w - x0);
+            total += self.strip_sum(x0, n);
+            x0 += n;
+        }
+        total
+    }
+
+    /// Sum of the SSIM map over output columns `x0 .. x0 + n` of every output row.
+    #[inline(always)]
+    fn strip_sum(&mut self, x0: usize, n: usize) -> f64 {
+        let (w, cap, m, pitch) = (&self.w, self.cap, n + 2 * RADIUS, self.n + 2 * RADIUS);
+        let (mut total, mut next) = (0.0, 0);
+        for r in 0..self.height {
+            // Horizontal pass of input row r into ring slot r % SLOTS.
+            let ra = &self.a[r * self.width + x0..][..m];
+            let rb = &self.b[r * self.width + x0..][..m];
+            let (pa, rest) = self.prod.split_at_mut(pitch);
+            let (pb, rest) = rest.split_at_mut(pitch);
+            let (psq, pab) = rest.split_at_mut(pitch);
+            for (i, (&xa, &xb)) in ra.iter().zip(rb).enumerate() {
+                let (xa, xb) = (f64::from(xa), f64::from(xb));
+                (pa[i], pb[i]) = (xa, xb);
+                (psq[i], pab[i]) = (xa * xa + xb * xb, xa * xb);
+            }
+            let slot = &mut self.ring[(r % SLOTS) * STATS * cap..][..STATS * cap];
+            for (t, dst) in slot.chunks_exact_mut(cap).enumerate() {
+                let src = &self.prod[t * pitch..][..m];
+                filter11(std::array::from_fn(|k| &src[k..]), w, &mut dst[..n]);
+            }
+            // Output row i needs input rows i ..= i + 2 * RADIUS. Rows are filtered in
+            // pairs; a last odd row is paired with a stale slot whose result is dropped.
+            let ready = (r + 1).saturating_sub(2 * RADIUS);
+            let pair = ready >= next + 2;
+            if !pair && (r + 1 < self.height || next == ready) {
+                continue;
+            }
+            let ring = &self.ring;
+            let src = |k: usize, t: usize| &ring[(((next + k) % SLOTS) * STATS + t) * cap..][..n];
+            let (v0, v1) = self.vert.split_at_mut(STATS * cap);
+            for t in 0..STATS {
+                let (d0, d1) = (&mut v0[t * cap..][..n], &mut v1[t * cap..][..n]);
+                filter11x2(std::array::from_fn(|k| src(k, t)), w, d0, d1);
+            }
+            total += ssim_row(v0, cap, &mut self.row[..n]);
+            if pair {
+                total += ssim_row(v1, cap, &mut self.row[..n]);
+            }
+            next += if pair { 2 } else { 1 };
+        }
+        total
+    }
+}
+
+/// `sum_k w[|k|] * v(RADIUS + k)` over k in -RADIUS..=RADIUS, outer taps paired.
+#[inline(always)]
+fn sym11(v: impl Fn(usize) -> f64, w: &Kernel) -> f64 {
+    let mut acc = w[0] * v(RADIUS);
+    for (k, wk) in (1..).zip(&w[1..]) {
+        acc += wk * (v(RADIUS - k) + v(RADIUS + k));
+    }
+    acc
+}
+
+/// `dst[j] = sym11(|k| s[k][j])`; every source must hold `dst.len()` samples.
+#[inline(always)]
+fn filter11(s: [&[f64]; TAPS], w: &Kernel, dst: &mut [f64]) {
+    let s = s.map(|x| &x[..dst.len()]);
+    for (j, d) in dst.iter_mut().enumerate() {
+        *d = sym11(|k| s[k][j], w);
+    }
+}
+
+/// [`filter11`] of `s[..TAPS]` into `d0` and of `s[1..]` into `d1`, sharing loads.
+#[inline(always)]
+fn filter11x2(s: [&[f64]; TAPS + 1], w: &Kernel, d0: &mut [f64], d1: &mut [f64]) {
+    let n = d0.len();
+    let (s, d1) = (s.map(|x| &x[..n]), &mut d1[..n]);
+    for j in 0..n {
+        d0[j] = sym11(|k| s[k][j], w);
+        d1[j] = sym11(|k| s[k + 1][j], w);
+    }
 }
 
 /// Writes the SSIM of one output row into `out` and returns its sum.
+#[inline(always)]
 fn ssim_row(vert: &[f64], cap: usize, out: &mut [f64]) -> f64 {
     let n = out.len();
-    let ma = &vert[..n];
-    let mb = &vert[cap..][..n];
-    let eaa = &vert[2 * cap..][..n];
-    let ebb = &vert[3 * cap..][..n];
-    let eab = &vert[4 * cap..][..n];
+    let (ma, mb) = (&vert[..n], &vert[cap..][..n]);
+    let (esq, eab) = (&vert[2 * cap..][..n], &vert[3 * cap..][..n]);
     for j in 0..n {
         let (ua, ub) = (ma[j], mb[j]);
-        let vx = eaa[j] - ua * ua;
-        let vy = ebb[j] - ub * ub;
-        let cov = eab[j] - ua * ub;
-        let num = (2.0 * ua * ub + C1) * (2.0 * cov + C2);
-        let den = (ua * ua + ub * ub + C1) * (vx + vy + C2);
-        out[j] = num / den;
+        let lum = ua * ua + ub * ub;
+        // vx + vy and cov: when a == b, var_sum is exactly 2 cov and the ratio exactly 1.
+        let (var_sum, cov) = (esq[j] - lum, eab[j] - ua * ub);
+        out[j] = (2.0 * ua * ub + C1) * (2.0 * cov + C2) / ((lum + C1) * (var_sum + C2));
     }
+    // Eight partial sums, so that the loop vectorises.
     let mut lanes = [0.0f64; 8];
     let chunks = out.chunks_exact(8);
     let tail: f64 = chunks.remainder().iter().sum();
     for c in chunks {
-        for (l, v) in lanes.iter_mut().zip(c) {
-            *l += v;
-        }
+        lanes.iter_mut().zip(c).for_each(|(l, v)| *l += v);
     }
     lanes.iter().sum::<f64>() + tail
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `len` samples in [0, 1) from xorshift32, 24 bits each (exact in f32).
+    fn noise(mut s: u32, len: usize) -> Vec<f32> {
+        let mut next = move || {
+            s ^= s << 13;
+            s ^= s >> 17;
+            s ^= s << 5;
+            (s >> 8) as f32 / 16_777_216.0
+        };
+        (0..len).map(|_| next()).collect()
+    }
+
+    /// A periodic ramp in steps of 1/31, `w` columns, `h` rows.
+    fn ramp(w: usize, h: usize) -> Vec<f32> {
+        let v = |x: usize, y: usize| ((x * 7 + y * 13) % 32) as f32 / 31.0;
+        (0..h).flat_map(|y| (0..w).map(move |x| v(x, y))).collect()
+    }
+
+    /// `(ramp, 0.75 ramp + 0.25 noise)`, rounded to f32 at each step.
+    fn pair(w: usize, h: usize, seed: u32) -> (Vec<f32>, Vec<f32>) {
+        let (a, n) = (ramp(w, h), noise(seed, w * h));
+        let b = a.iter().zip(n).map(|(&a, n)| a * 0.75 + 0.25 * n).collect();
+        (a, b)
+    }
+
+    /// The definition evaluated literally, window by window.
+    fn literal(a: &[f32], b: &[f32], w: usize, h: usize) -> f64 {
+        let (k, mut total) = (kernel(), 0.0);
+        for (y, x) in (RADIUS..h - RADIUS).flat_map(|y| (RADIUS..w - RADIUS).map(move |x| (y, x))) {
+            let mut m = [0.0f64; 5];
+            for (dy, dx) in (0..TAPS).flat_map(|dy| (0..TAPS).map(move |dx| (dy, dx))) {
+                let wt = k[dy.abs_diff(RADIUS)] * k[dx.abs_diff(RADIUS)];
+                let i = (y + dy - RADIUS) * w + x + dx - RADIUS;
+                let (p, q) = (f64::from(a[i]), f64::from(b[i]));
+                m.iter_mut()
+                    .zip([p, q, p * p, q * q, p * q])
+                    .for_each(|(m, v)| *m += wt * v);
+            }
+            let (vx, vy, cov) = (m[2] - m[0] * m[0], m[3] - m[1] * m[1], m[4] - m[0] * m[1]);
+            let den = (m[0] * m[0] + m[1] * m[1] + C1) * (vx + vy + C2);
+            total += (2.0 * m[0] * m[1] + C1) * (2.0 * cov + C2) / den;
+        }
+        total / ((w - 2 * RADIUS) * (h - 2 * RADIUS)) as f64
+    }
+
+    #[test]
+    fn pinned_scikit_image_values() {
+        // harness/pinned.py: scikit-image 0.26.0 on the same planes as float64.
+        let got = ssim_plane(&noise(1, 121), &noise(2, 121), 11, 11).unwrap();
+        assert!((got - 0.1849511909784953).abs() < 1e-6, "{got}");
+        for (w, h, seed, want) in [
+            (40, 11, 3, 0.9120581850168601),
+            (11, 40, 4, 0.9325349068056531),
+            (37, 29, 5, 0.9245383607087562),
+            (600, 20, 6, 0.9257167255457337),
+        ] {
+            let (a, b) = pair(w, h, seed);
+            let got = ssim_plane(&a, &b, w, h).unwrap();
+            assert!((got - want).abs() < 1e-6, "{w}×{h}: {got} vs {want}");
+        }
+    }
+
+    #[test]
+    fn agrees_with_the_literal_definition() {
+        for (w, h) in [(11, 11), (12, 30), (30, 12), (1100, 13), (531, 17)] {
+            let (a, b) = pair(w, h, 7);
+            let (got, want) = (ssim_plane(&a, &b, w, h).unwrap(), literal(&a, &b, w, h));
+            assert!((got - want).abs() < 1e-12, "{w}×{h}: {got} vs {want}");
+            assert_eq!(ssim_plane(&b, &a, w, h), Some(got), "not symmetric");
+        }
+    }
+
+    #[test]
+    fn identical_planes_give_exactly_one() {
+        for (w, h) in [(11, 11), (11, 40), (37, 29), (1100, 14)] {
+            let n = w * h;
+            for a in [noise(9, n), ramp(w, h), vec![0.0; n], vec![1.0; n]] {
+                assert_eq!(ssim_plane(&a, &a, w, h), Some(1.0), "{w}×{h}");
+            }
+        }
+        let (zero, one) = (vec![0.0; 15 * 12], vec![1.0; 15 * 12]);
+        let got = ssim_plane(&zero, &one, 15, 12).unwrap();
+        assert!((got - C1 / (1.0 + C1)).abs() < 1e-15, "{got}");
+    }
+
+    #[test]
+    fn too_small_gives_none() {
+        for (w, h) in [(10, 50), (50, 10), (10, 10), (0, 0), (0, 11)] {
+            assert_eq!(ssim_plane(&vec![0.5; w * h], &vec![0.5; w * h], w, h), None);
+        }
+    }
+
+    #[test]
+    #[should_panic(expected = "ssim_plane")]
+    fn mismatched_length_panics() {
+        let _ = ssim_plane(&[0.0; 121], &[0.0; 120], 11, 11);
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[test]
+    fn avx2_path_is_bit_identical() {
+        if std::is_x86_feature_detected!("avx2") {
+            let (a, b) = pair(700, 31, 11);
+            let portable = Job::new(&a, &b, 700, 31, 345).sum_map();
+            // SAFETY: AVX2 support was checked above.
+            let simd = unsafe { sum_avx2(&mut Job::new(&a, &b, 700, 31, 345)) };
+            assert_eq!(portable.to_bits(), simd.to_bits());
+        }
+    }
 }

@@ -2,6 +2,7 @@
 //! (`convert`), indicatif progress (`progress`) and text/JSON rendering (`output`).
 
 pub mod compress;
+pub mod compress_svdz;
 pub mod convert;
 pub mod decompress;
 pub mod info;
@@ -111,17 +112,19 @@ pub struct CommonArgs {
 /// `svdimg compress`.
 #[derive(Debug, Args)]
 pub struct CompressArgs {
-    /// Input images (read by content, not by extension).
+    /// Input images (read by content, not by extension) or folders of images; `-` reads one
+    /// image from standard input.
     #[arg(required = true, value_name = "INPUT")]
     pub inputs: Vec<PathBuf>,
     /// How the rank is chosen (default: -k 50).
     #[command(flatten)]
     pub rank: RankArgs,
     /// Output file; its extension picks the format (.png .jpg .webp .bmp .tiff .gif, or .svdz
-    /// for svdimg's compressed factors). Default: <stem>.k<rank>.png beside the input.
+    /// for svdimg's compressed factors); `-` writes to standard output in --format.
+    /// Default: <stem>.k<rank>.png beside the input.
     #[arg(short, long, value_name = "OUT", conflicts_with = "out_dir")]
     pub output: Option<PathBuf>,
-    /// Write outputs into this folder, named <stem>.k<rank>.png.
+    /// Write outputs into this folder, named by --name.
     #[arg(long, value_name = "DIR")]
     pub out_dir: Option<PathBuf>,
     /// .svdz only: the quantization tolerance τ (`svdimg info` prints a file's). Default: chosen
@@ -129,6 +132,20 @@ pub struct CompressArgs {
     /// one τ agree term for term, which is what `truncate` relies on.
     #[arg(long, value_name = "TAU", value_parser = parse_non_negative)]
     pub tolerance: Option<f64>,
+    /// Output name template. Placeholders: {stem} (input name without extension), {name} (input
+    /// file name), {rank} (the rank, or ranks joined by '-'), {ext} (--format), {color}, {method}.
+    #[arg(long, value_name = "TEMPLATE", default_value = "{stem}.k{rank}.{ext}")]
+    pub name: String,
+    /// Output format for {ext} in --name and for `-o -` (standard output).
+    #[arg(long, value_name = "FORMAT", default_value = "png",
+          value_parser = ["png", "jpg", "jpeg", "webp", "bmp", "tif", "tiff", "gif"])]
+    pub format: String,
+    /// Also read images in subfolders of folder inputs (folders are read one level by default).
+    #[arg(long, short = 'r')]
+    pub recursive: bool,
+    /// Memory that images in flight may use together, e.g. 4G, 512M (default: half the RAM).
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    pub max_memory: Option<u64>,
     #[command(flatten)]
     #[allow(missing_docs)]
     pub common: CommonArgs,
@@ -151,15 +168,15 @@ pub struct RankArgs {
     #[arg(long, value_name = "R", value_parser = parse_positive)]
     pub ratio: Option<f64>,
     /// .svdz only: the best quality whose file fits in this many bytes (60000, 60k, 1.5M).
-    #[arg(long, value_name = "BYTES", value_parser = parse_size)]
+    #[arg(long, value_name = "BYTES", value_parser = parse_file_size)]
     pub size: Option<u64>,
     /// .svdz only: the best quality whose file fits in this many bits per pixel.
     #[arg(long, value_name = "BPP", value_parser = parse_positive)]
     pub bpp: Option<f64>,
 }
 
-/// Parses a byte count: `60000`, `60k` (×1000), `1.5M` (×10⁶), `64KiB` (×1024), `2MiB`.
-pub fn parse_size(s: &str) -> Result<u64, String> {
+/// Parses a file size: `60000`, `60k` (×1000), `1.5M` (×10⁶), `64KiB` (×1024), `2MiB`.
+pub fn parse_file_size(s: &str) -> Result<u64, String> {
     let t = s.trim();
     let lower = t.to_ascii_lowercase();
     let (num, mult) = [
@@ -327,6 +344,33 @@ pub fn parse_rank(s: &str) -> Result<RankValue, String> {
             "'{s}' is not a rank (a whole number ≥ 1, or a percentage like 10%)"
         )),
     }
+}
+
+/// Parses a byte size: `4G`, `512M`, `100k`, or a plain number of bytes.
+pub fn parse_size(s: &str) -> Result<u64, String> {
+    let t = s.trim();
+    let (num, mult) = match t.char_indices().find(|(_, c)| c.is_ascii_alphabetic()) {
+        Some((i, _)) => {
+            let mult: u64 = match t[i..].to_ascii_lowercase().trim_end_matches(['b', 'i']) {
+                "" => 1,
+                "k" => 1 << 10,
+                "m" => 1 << 20,
+                "g" => 1 << 30,
+                "t" => 1 << 40,
+                _ => return Err(format!("'{s}' is not a size (try 4G or 512M)")),
+            };
+            (&t[..i], mult)
+        }
+        None => (t, 1),
+    };
+    let n: f64 = num
+        .trim()
+        .parse()
+        .map_err(|_| format!("'{s}' is not a size (try 4G or 512M)"))?;
+    if !(n.is_finite() && n > 0.0) {
+        return Err(format!("size must be positive, got '{s}'"));
+    }
+    Ok((n * mult as f64) as u64)
 }
 
 fn parse_energy(s: &str) -> Result<f64, String> {

@@ -174,7 +174,7 @@ pub fn plot_svg(t: &RdTable) -> String {
             .flat_map(|s| s.2.iter().map(|p| p.0))
             .filter(|&b| b <= 8.0)
             .fold(0.5f64, f64::max)
-            .min(8.0);
+            .min(4.0);
         let (lo, hi) = series
             .iter()
             .flat_map(|s| s.2.iter().map(|p| p.1))
@@ -212,6 +212,7 @@ pub fn plot_svg(t: &RdTable) -> String {
         for (name, color, points) in series {
             let style = ShapeStyle::from(&color).stroke_width(2);
             let pts: Vec<(f64, f64)> = points.into_iter().filter(|p| p.0 <= max_bpp).collect();
+            let _ = chart.draw_series(pts.iter().map(|&p| Circle::new(p, 3, style.filled())));
             if let Ok(a) = chart.draw_series(LineSeries::new(pts, style)) {
                 a.label(name).legend(move |(x, y)| {
                     PathElement::new(
@@ -239,11 +240,11 @@ fn svg_fallback() -> String {
 type Series = (&'static str, RGBColor, Vec<(f64, f64)>);
 
 fn series(t: &RdTable) -> Vec<Series> {
-    let pick = |color: &str, raw: bool| -> Vec<(f64, f64)> {
+    let pick = |mode: &str, color: &str, raw: bool| -> Vec<(f64, f64)> {
         let mut v: Vec<(f64, f64)> = t
             .rows
             .iter()
-            .filter(|r| r.mode == "rank" && r.color == color)
+            .filter(|r| r.mode == mode && r.color == color)
             .filter_map(|r| {
                 if raw {
                     let bpp = r.raw_f32_bytes as f64 * 8.0 / (t.width * t.height) as f64;
@@ -257,18 +258,40 @@ fn series(t: &RdTable) -> Vec<Series> {
         v
     };
     let mut out = vec![
-        (".svdz rgb", RGBColor(200, 30, 30), pick("rgb", false)),
-        (".svdz ycbcr", RGBColor(30, 90, 200), pick("ycbcr", false)),
-        (".svdz luma", RGBColor(200, 30, 30), pick("luma", false)),
+        (
+            ".svdz rgb, -k",
+            RGBColor(200, 30, 30),
+            pick("rank", "rgb", false),
+        ),
+        (
+            ".svdz ycbcr, -k",
+            RGBColor(30, 90, 200),
+            pick("rank", "ycbcr", false),
+        ),
+        (
+            ".svdz luma, -k",
+            RGBColor(200, 30, 30),
+            pick("rank", "luma", false),
+        ),
+        (
+            ".svdz ycbcr, --bpp",
+            RGBColor(120, 40, 170),
+            pick("bpp", "ycbcr", false),
+        ),
+        (
+            ".svdz luma, --bpp",
+            RGBColor(120, 40, 170),
+            pick("bpp", "luma", false),
+        ),
         (
             "raw f32 factors (rgb)",
             RGBColor(150, 150, 150),
-            pick("rgb", true),
+            pick("rank", "rgb", true),
         ),
         (
             "raw f32 factors",
             RGBColor(150, 150, 150),
-            pick("luma", true),
+            pick("rank", "luma", true),
         ),
         (
             "JPEG (image crate)",
