@@ -93,7 +93,7 @@ pub fn read_section_info(
             raw_range.0, raw_range.1
         )));
     }
-    if crc32fast::hash(&bytes[head..end]) != crc {
+    if !super::header::checksum_ok(crc32fast::hash(&bytes[head..end]), crc) {
         return Err(bad(format!(
             "{name} section checksum mismatch (corrupt file)"
         )));
