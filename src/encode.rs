@@ -289,3 +289,15 @@ fn fit_to_format(
     };
     (out, warnings)
 }
+
+/// Encodes `img` as JPEG at `quality` (1–100) in memory: 8-bit, greyscale or RGB, alpha dropped.
+pub fn jpeg_bytes(img: &DynamicImage, quality: u8) -> Result<Vec<u8>> {
+    let (img, _) = fit_to_format(img, OutputFormat::Jpeg);
+    let mut out = Vec::new();
+    img.write_with_encoder(JpegEncoder::new_with_quality(
+        &mut out,
+        quality.clamp(1, 100),
+    ))
+    .map_err(|e| Error::Encode(format!("cannot encode JPEG: {e}")))?;
+    Ok(out)
+}

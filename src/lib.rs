@@ -25,6 +25,7 @@
 
 pub mod animation;
 pub mod batch;
+pub mod container;
 pub mod decode;
 pub mod draw;
 pub mod encode;

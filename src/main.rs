@@ -18,6 +18,10 @@ fn main() -> ExitCode {
         Command::Grid(args) => cli::grid::run(args),
         Command::Spectrum(args) => cli::spectrum::run(args),
         Command::Html(args) => cli::html::run(args),
+        Command::Decompress(args) => cli::decompress::run(args),
+        Command::Info(args) => cli::info::run(args),
+        Command::Truncate(args) => cli::truncate::run(args),
+        Command::Rd(args) => cli::rd::run(args),
     };
     ExitCode::from(code as u8)
 }

@@ -203,23 +203,42 @@ pub fn rebuild(
 ) -> Rebuilt {
     assert_eq!(ranks.len(), fz.factors.len(), "one rank per plane");
     let t = Instant::now();
-    let layout = &fz.planes.layout;
-    let indices: Vec<usize> = (0..fz.factors.len()).collect();
-    progress.begin(Stage::Reconstruct, indices.len() as u64);
+    progress.begin(Stage::Reconstruct, fz.factors.len() as u64);
     let (recon, image) = reconstruct_at_ranks(fz, ranks, progress);
     progress.end(Stage::Reconstruct);
     let reconstruct_ms = ms(t);
+    let (channels, quality, metrics_ms) =
+        measure_planes(fz, ranks, reference, recon, &image, progress);
+    Rebuilt {
+        image,
+        channels,
+        quality,
+        reconstruct_ms,
+        metrics_ms,
+    }
+}
 
+/// Measures reconstructed planes (`recon`, before rounding) and the output `image` made from
+/// them against `reference`: per-plane report entries, image quality, and the time it took.
+fn measure_planes(
+    fz: &Factorized,
+    ranks: &[usize],
+    reference: &DynamicImage,
+    recon: Vec<Mat<f32>>,
+    image: &DynamicImage,
+    progress: &dyn Progress,
+) -> (Vec<ChannelReport>, metrics::Quality, f64) {
+    let layout = &fz.planes.layout;
+    let indices: Vec<usize> = (0..fz.factors.len()).collect();
     let t = Instant::now();
     progress.begin(Stage::Metrics, 1);
     let measured = parallel::map(&indices, |&p| {
         metrics::frobenius_distance(fz.planes.planes[p].as_ref(), recon[p].as_ref())
     });
     drop(recon);
-    let quality = metrics::quality(reference, &image, layout.compared_channels(), layout.peak());
+    let quality = metrics::quality(reference, image, layout.compared_channels(), layout.peak());
     progress.end(Stage::Metrics);
     let metrics_ms = ms(t);
-
     let (rows, cols) = (layout.height, layout.width);
     let channels = indices
         .iter()
@@ -242,13 +261,7 @@ pub fn rebuild(
             }
         })
         .collect();
-    Rebuilt {
-        image,
-        channels,
-        quality,
-        reconstruct_ms,
-        metrics_ms,
-    }
+    (channels, quality, metrics_ms)
 }
 
 /// Reconstructs at the chosen ranks, measures, and builds the report.
@@ -260,7 +273,6 @@ fn finish(
     timings: &mut Timings,
     progress: &dyn Progress,
 ) -> (DynamicImage, CompressReport) {
-    let layout = &fz.planes.layout;
     let t = Instant::now();
     let reference = planes::reference(img, &fz.planes);
     let reference_ms = ms(t);
@@ -274,6 +286,43 @@ fn finish(
     drop(reference);
     timings.reconstruct = reconstruct_ms;
     timings.metrics = reference_ms + metrics_ms;
+    let report = build_report(fz, choice, opts, timings, channels, &quality);
+    (image, report)
+}
+
+/// Measures a reconstruction (`recon`, the planes before rounding, and `image`, the output) of
+/// `fz` at `choice` against the input, and builds the report (for outputs that are not rebuilt
+/// by [`rebuild`], such as the pixels a `.svdz` file decodes to).
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn measure(
+    img: &DynamicImage,
+    fz: &Factorized,
+    choice: &RankChoice,
+    opts: &CompressOptions,
+    timings: &mut Timings,
+    progress: &dyn Progress,
+    recon: Vec<Mat<f32>>,
+    image: &DynamicImage,
+) -> CompressReport {
+    let t = Instant::now();
+    let reference = planes::reference(img, &fz.planes);
+    let reference_ms = ms(t);
+    let (channels, quality, metrics_ms) =
+        measure_planes(fz, &choice.ranks, &reference, recon, image, progress);
+    timings.metrics = reference_ms + metrics_ms;
+    build_report(fz, choice, opts, timings, channels, &quality)
+}
+
+/// The compress report from measured channels and quality.
+fn build_report(
+    fz: &Factorized,
+    choice: &RankChoice,
+    opts: &CompressOptions,
+    timings: &Timings,
+    channels: Vec<ChannelReport>,
+    quality: &metrics::Quality,
+) -> CompressReport {
+    let layout = &fz.planes.layout;
     let (rows, cols) = (layout.height, layout.width);
     let samples = (rows * cols * channels.len()) as u64;
     let stored: u64 = channels.iter().map(|c| c.stored_values).sum();
@@ -292,7 +341,7 @@ fn finish(
             samples
         ));
     }
-    let report = CompressReport {
+    CompressReport {
         schema: "svdimg.compress/1",
         input: None,
         output: None,
@@ -324,8 +373,7 @@ fn finish(
         ssim: quality.ssim,
         warnings,
         timings_ms: *timings,
-    };
-    (image, report)
+    }
 }
 
 /// "rank 50", "10% of the smaller side", "energy 0.99", …

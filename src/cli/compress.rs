@@ -14,6 +14,9 @@ pub fn run(args: &CompressArgs) -> Exit {
     install_interrupt_handler();
     let rank = super::convert::rank_select(&args.rank);
     let opts = super::convert::compress_options(rank, &args.common);
+    if let Some(exit) = super::compress_svdz::check_usage(args) {
+        return exit;
+    }
     let stdin = args.inputs.iter().any(|p| p.as_os_str() == "-");
     if stdin {
         if args.inputs.len() > 1 {
@@ -94,6 +97,13 @@ fn normalised_ext(format: &str) -> String {
 
 /// One file: the detailed report.
 fn run_one(args: &CompressArgs, opts: &CompressOptions, input: &Path) -> Exit {
+    if let Some(out) = args
+        .output
+        .as_deref()
+        .filter(|o| svdimg::container::is_svdz_path(o))
+    {
+        return super::compress_svdz::run_one(args, opts, input, out);
+    }
     if args.output.as_deref().is_some_and(|o| o.as_os_str() == "-") {
         return match std::fs::read(input) {
             Ok(bytes) => to_stdout(args, opts, &bytes, &input.display().to_string()),

@@ -19,6 +19,16 @@ pub fn rank_select(r: &RankArgs) -> RankSelect {
     }
 }
 
+/// The byte budget of `--size` / `--bpp`, if one was given.
+pub fn budget(r: &RankArgs) -> Option<svdimg::container::Budget> {
+    use svdimg::container::Budget;
+    match (r.size, r.bpp) {
+        (Some(b), _) => Some(Budget::Bytes(b)),
+        (_, Some(bpp)) => Some(Budget::BitsPerPixel(bpp)),
+        _ => None,
+    }
+}
+
 /// Options for everything that factorizes.
 pub fn compress_options(rank: RankSelect, c: &CommonArgs) -> CompressOptions {
     CompressOptions {

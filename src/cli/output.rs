@@ -122,3 +122,27 @@ pub fn print_stdout(text: &str) {
     let _ = out.write_all(text.as_bytes());
     let _ = out.flush();
 }
+
+/// The `.svdz` line under a compress report.
+pub fn container_line(c: &svdimg::container::ContainerReport) -> String {
+    let planes: Vec<String> = c.plane_bytes.iter().map(|b| b.to_string()).collect();
+    let mut s = format!(
+        "  .svdz: {} bytes, {:.3} bits per pixel (header {}, planes {}{}), τ {:.3e}, \
+         mean {:.2} bits per entry, {:.1}× smaller than raw f32 factors ({} bytes)",
+        c.file_bytes,
+        c.bits_per_pixel,
+        c.header_bytes,
+        planes.join(" + "),
+        c.alpha_bytes
+            .map_or_else(String::new, |a| format!(", alpha {a}")),
+        c.tolerance,
+        c.mean_bits,
+        c.raw_f32_bytes as f64 / c.file_bytes.max(1) as f64,
+        c.raw_f32_bytes
+    );
+    if let Some(b) = c.budget_bytes {
+        let _ = write!(s, ", budget {b} bytes");
+    }
+    s.push('\n');
+    s
+}
