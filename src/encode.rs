@@ -5,7 +5,7 @@
 //! input is never overwritten.
 
 use std::fs::File;
-use std::io::{BufWriter, Write};
+use std::io::{BufWriter, Seek, Write};
 use std::path::{Path, PathBuf};
 
 use image::codecs::{jpeg::JpegEncoder, png::PngEncoder};
@@ -46,11 +46,18 @@ pub const JPEG_QUALITY: u8 = 92;
 impl OutputFormat {
     /// The format for a path's extension (case-insensitive).
     pub fn from_path(path: &Path) -> Result<Self> {
-        let ext = path
-            .extension()
-            .and_then(|e| e.to_str())
-            .map(str::to_ascii_lowercase);
-        Ok(match ext.as_deref() {
+        match path.extension().and_then(|e| e.to_str()) {
+            Some(ext) => Self::from_extension(ext),
+            None => Err(Error::Parameter(
+                "output has no extension to choose the format by (use .png, .jpg, …)".into(),
+            )),
+        }
+    }
+
+    /// The format for an extension or format name (`png`, `jpg`, …), case-insensitive.
+    pub fn from_extension(ext: &str) -> Result<Self> {
+        let ext = ext.to_ascii_lowercase();
+        Ok(match Some(ext.as_str()) {
             Some("png") => OutputFormat::Png,
             Some("jpg" | "jpeg") => OutputFormat::Jpeg,
             Some("webp") => OutputFormat::Webp,
@@ -62,11 +69,7 @@ impl OutputFormat {
                     "cannot write .{other} files (use .png, .jpg, .webp, .bmp, .tiff or .gif)"
                 )))
             }
-            None => {
-                return Err(Error::Parameter(
-                    "output has no extension to choose the format by (use .png, .jpg, …)".into(),
-                ))
-            }
+            None => unreachable!("matched on Some"),
         })
     }
 }
@@ -118,6 +121,21 @@ fn parent_dir(path: &Path) -> PathBuf {
     }
 }
 
+/// Temporary files being written right now, so that an interrupted process can remove them.
+static PENDING: std::sync::Mutex<Vec<PathBuf>> = std::sync::Mutex::new(Vec::new());
+
+fn pending() -> std::sync::MutexGuard<'static, Vec<PathBuf>> {
+    PENDING.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Removes every temporary file a write in progress has made. For a front end's Ctrl-C handler:
+/// after it, the process should exit without finishing those writes.
+pub fn remove_pending_temporaries() {
+    for p in pending().drain(..) {
+        let _ = std::fs::remove_file(p);
+    }
+}
+
 /// Writes whatever `fill` produces to `path` through a temporary file in the same folder, then
 /// renames it into place. On any error the temporary file is removed.
 pub fn write_atomically(
@@ -131,6 +149,19 @@ pub fn write_atomically(
         .suffix(".tmp")
         .tempfile_in(&dir)
         .map_err(|e| Error::io(format!("cannot write in {}", dir.display()), e))?;
+    let tmp_path = tmp.path().to_path_buf();
+    pending().push(tmp_path.clone());
+    let result = fill_and_persist(tmp, path, overwrite, fill);
+    pending().retain(|p| p != &tmp_path);
+    result
+}
+
+fn fill_and_persist(
+    tmp: tempfile::NamedTempFile,
+    path: &Path,
+    overwrite: Overwrite,
+    fill: impl FnOnce(&mut BufWriter<&File>) -> Result<()>,
+) -> Result<()> {
     {
         let mut w = BufWriter::new(tmp.as_file());
         fill(&mut w)?;
@@ -157,24 +188,40 @@ pub fn write_atomically(
 /// about what the format could not hold (16 bits, alpha).
 pub fn write_image(img: &DynamicImage, path: &Path, overwrite: Overwrite) -> Result<Vec<String>> {
     let format = OutputFormat::from_path(path)?;
-    let (img, warnings) = fit_to_format(img, format);
+    let mut warnings = Vec::new();
     write_atomically(path, overwrite, |w| {
-        let result = match format {
-            OutputFormat::Png => img.write_with_encoder(PngEncoder::new(w)),
-            OutputFormat::Jpeg => {
-                img.write_with_encoder(JpegEncoder::new_with_quality(w, JPEG_QUALITY))
+        warnings = encode_to(img, format, w).map_err(|e| match e {
+            Error::Io { source, .. } => {
+                Error::io(format!("cannot write {}", path.display()), source)
             }
-            OutputFormat::Webp => img.write_to(w, ImageFormat::WebP),
-            OutputFormat::Bmp => img.write_to(w, ImageFormat::Bmp),
-            OutputFormat::Tiff => img.write_to(w, ImageFormat::Tiff),
-            OutputFormat::Gif => img.write_to(w, ImageFormat::Gif),
-        };
-        result.map_err(|e| match e {
-            image::ImageError::IoError(io) => {
-                Error::io(format!("cannot write {}", path.display()), io)
-            }
-            other => Error::Encode(format!("cannot encode {}: {other}", path.display())),
-        })
+            other => other,
+        })?;
+        Ok(())
+    })?;
+    Ok(warnings)
+}
+
+/// Encodes `img` as `format` into any seekable writer (a file, or a `Cursor<Vec<u8>>` for
+/// standard output). Returns warnings about what the format could not hold.
+pub fn encode_to<W: Write + Seek>(
+    img: &DynamicImage,
+    format: OutputFormat,
+    w: &mut W,
+) -> Result<Vec<String>> {
+    let (img, warnings) = fit_to_format(img, format);
+    let result = match format {
+        OutputFormat::Png => img.write_with_encoder(PngEncoder::new(&mut *w)),
+        OutputFormat::Jpeg => {
+            img.write_with_encoder(JpegEncoder::new_with_quality(&mut *w, JPEG_QUALITY))
+        }
+        OutputFormat::Webp => img.write_to(w, ImageFormat::WebP),
+        OutputFormat::Bmp => img.write_to(w, ImageFormat::Bmp),
+        OutputFormat::Tiff => img.write_to(w, ImageFormat::Tiff),
+        OutputFormat::Gif => img.write_to(w, ImageFormat::Gif),
+    };
+    result.map_err(|e| match e {
+        image::ImageError::IoError(io) => Error::io("cannot write", io),
+        other => Error::Encode(format!("cannot encode the image: {other}")),
     })?;
     Ok(warnings)
 }

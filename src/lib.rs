@@ -23,7 +23,9 @@
 //! ```
 #![warn(missing_docs)]
 
+pub mod batch;
 pub mod decode;
+pub mod draw;
 pub mod encode;
 pub mod error;
 pub mod factorize;

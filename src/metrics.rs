@@ -47,20 +47,36 @@ pub fn kept_energy(s: &[f64], k: usize) -> f64 {
     s.iter().take(k).map(|x| x * x).sum()
 }
 
-/// Fraction of the energy kept at rank k; an all-zero plane keeps 100 % at every k.
+/// Fraction of the energy kept at rank k, Σ_{i≤k} σᵢ² / E; an all-zero plane keeps 100 % at
+/// every k.
+///
+/// With the whole spectrum (`complete`) it is computed as 1 − Σ_{i>k} σᵢ² / E, which is exact to
+/// the last digit when little is discarded (a rank-1 image keeps 100 % at rank 1, not
+/// 99.99999 %) and agrees with the Eckart–Young error: predicted² = E · (1 − kept).
 #[must_use]
-pub fn energy_kept(s: &[f64], k: usize, total: f64) -> f64 {
+pub fn energy_kept(s: &[f64], k: usize, total: f64, complete: bool) -> f64 {
     if total <= 0.0 {
-        1.0
-    } else {
-        (kept_energy(s, k) / total).min(1.0)
+        return 1.0;
     }
+    let kept = if complete {
+        1.0 - s.iter().skip(k).map(|x| x * x).sum::<f64>() / total
+    } else {
+        kept_energy(s, k) / total
+    };
+    kept.clamp(0.0, 1.0)
 }
 
-/// Eckart–Young: ‖A − A_k‖_F = sqrt(Σ_{i>k} σᵢ²) = sqrt(E − Σ_{i≤k} σᵢ²).
+/// Eckart–Young: ‖A − A_k‖_F = sqrt(Σ_{i>k} σᵢ²).
+///
+/// With the whole spectrum (`complete`) the tail is summed directly, which stays accurate when
+/// little is discarded; otherwise it is sqrt(E − Σ_{i≤k} σᵢ²) with E = ‖A‖_F² = `total`.
 #[must_use]
-pub fn predicted_error(s: &[f64], k: usize, total: f64) -> f64 {
-    (total - kept_energy(s, k)).max(0.0).sqrt()
+pub fn predicted_error(s: &[f64], k: usize, total: f64, complete: bool) -> f64 {
+    if complete {
+        s.iter().skip(k).map(|x| x * x).sum::<f64>().sqrt()
+    } else {
+        (total - kept_energy(s, k)).max(0.0).sqrt()
+    }
 }
 
 /// Values stored for a rank-k factorization of an m×n plane: k·(m + n + 1).

@@ -75,6 +75,7 @@ pub fn factorize_image(
         progress,
     )?;
     progress.end(Stage::Factorize);
+    // E = ‖A‖_F², summed in f64 from the samples: exact, and known without any SVD.
     let energies = parallel::map(&planes.planes, |p| metrics::energy(p.as_ref()));
     Ok(Factorized {
         planes,
@@ -187,7 +188,7 @@ fn finish(
         .iter()
         .map(|&p| {
             let (f, k, e) = (&fz.factors[p], choice.ranks[p], fz.energies[p]);
-            let kept = metrics::energy_kept(&f.s, k, e);
+            let kept = metrics::energy_kept(&f.s, k, e, f.complete);
             ChannelReport {
                 name: layout.names[p].to_string(),
                 rows,
@@ -198,7 +199,7 @@ fn finish(
                 energy_total: e,
                 energy_kept: kept,
                 energy_discarded_db: (kept < 1.0).then(|| 10.0 * (1.0 - kept).log10()),
-                predicted_error: metrics::predicted_error(&f.s, k, e),
+                predicted_error: metrics::predicted_error(&f.s, k, e, f.complete),
                 measured_error: measured[p],
                 stored_values: metrics::stored_values(k, rows, cols),
             }
@@ -269,13 +270,10 @@ pub fn describe(select: &RankSelect) -> String {
     }
 }
 
-/// `<stem>.k<rank>.png` beside the input (`k10-12-9` when planes got different ranks).
+/// The rank part of output names: `50`, or `10-12-9` when planes got different ranks.
 #[must_use]
-pub fn default_output(input: &Path, ranks: &[usize]) -> PathBuf {
-    let stem = input
-        .file_stem()
-        .map_or_else(|| "image".into(), |s| s.to_string_lossy().into_owned());
-    let tag = if ranks.windows(2).all(|w| w[0] == w[1]) {
+pub fn rank_tag(ranks: &[usize]) -> String {
+    if ranks.windows(2).all(|w| w[0] == w[1]) {
         ranks.first().copied().unwrap_or(0).to_string()
     } else {
         ranks
@@ -283,8 +281,7 @@ pub fn default_output(input: &Path, ranks: &[usize]) -> PathBuf {
             .map(ToString::to_string)
             .collect::<Vec<_>>()
             .join("-")
-    };
-    input.with_file_name(format!("{stem}.k{tag}.png"))
+    }
 }
 
 /// Where `compress_file` writes.
@@ -296,7 +293,20 @@ pub enum OutputTarget {
     Dir(PathBuf),
     /// `<stem>.k<rank>.png` beside the input.
     BesideInput,
+    /// A name made from a template (see [`crate::batch::NAME_PLACEHOLDERS`]) once the ranks are
+    /// known, in `dir` or beside the input; `{ext}` is `ext`.
+    Named {
+        /// The folder; `None`: beside the input.
+        dir: Option<PathBuf>,
+        /// The template, e.g. `{stem}.k{rank}.{ext}`.
+        template: String,
+        /// What `{ext}` stands for, e.g. `png`.
+        ext: String,
+    },
 }
+
+/// The default output name template.
+pub const DEFAULT_NAME: &str = "{stem}.k{rank}.{ext}";
 
 /// Decodes `input`, compresses it, and writes the reconstruction to `target`. Nothing is
 /// written when anything fails.
@@ -311,7 +321,7 @@ pub fn compress_file(
             OutputFormat::from_path(out)?;
             check_output(Some(input), out, opts.overwrite)?;
         }
-        OutputTarget::Dir(dir) if !dir.is_dir() => {
+        OutputTarget::Dir(dir) | OutputTarget::Named { dir: Some(dir), .. } if !dir.is_dir() => {
             return Err(crate::Error::Parameter(format!(
                 "output folder {} does not exist",
                 dir.display()
@@ -337,20 +347,21 @@ pub fn compress_file(
         mut report,
     } = compress_image(&image, opts, progress)?;
     drop(image);
-    let ranks: Vec<usize> = report.channels.iter().map(|c| c.rank).collect();
+    let named = |dir: Option<&Path>, template: &str, ext: &str| -> Result<PathBuf> {
+        let name = crate::batch::render_name(template, input, &report, ext)?;
+        let p = match dir {
+            Some(d) => d.join(name),
+            None => input.with_file_name(name),
+        };
+        OutputFormat::from_path(&p)?;
+        check_output(Some(input), &p, opts.overwrite)?;
+        Ok(p)
+    };
     let out_path = match target {
         OutputTarget::File(p) => p.clone(),
-        OutputTarget::Dir(dir) => {
-            let name = default_output(input, &ranks);
-            let p = dir.join(name.file_name().unwrap_or_default());
-            check_output(Some(input), &p, opts.overwrite)?;
-            p
-        }
-        OutputTarget::BesideInput => {
-            let p = default_output(input, &ranks);
-            check_output(Some(input), &p, opts.overwrite)?;
-            p
-        }
+        OutputTarget::Dir(dir) => named(Some(dir), DEFAULT_NAME, "png")?,
+        OutputTarget::BesideInput => named(None, DEFAULT_NAME, "png")?,
+        OutputTarget::Named { dir, template, ext } => named(dir.as_deref(), template, ext)?,
     };
     let t = Instant::now();
     progress.begin(Stage::Encode, 1);
@@ -363,6 +374,43 @@ pub fn compress_file(
     warnings.append(&mut report.warnings);
     report.warnings = warnings;
     Ok(report)
+}
+
+/// Compresses an image held in memory (standard input, say) and returns the report with the
+/// encoded output in `format` (for standard output). `name` stands for the input in the report.
+pub fn compress_bytes(
+    bytes: &[u8],
+    name: &str,
+    format: OutputFormat,
+    opts: &CompressOptions,
+    progress: &dyn Progress,
+) -> Result<(CompressReport, Vec<u8>)> {
+    let t = Instant::now();
+    progress.begin(Stage::Decode, 1);
+    let Decoded {
+        image,
+        mut warnings,
+        ..
+    } = crate::decode::decode_bytes(bytes, &opts.limits)?;
+    progress.end(Stage::Decode);
+    let decode_ms = ms(t);
+    let Compressed {
+        image: out_image,
+        mut report,
+    } = compress_image(&image, opts, progress)?;
+    drop(image);
+    let t = Instant::now();
+    progress.begin(Stage::Encode, 1);
+    let mut out = std::io::Cursor::new(Vec::new());
+    warnings.extend(crate::encode::encode_to(&out_image, format, &mut out)?);
+    progress.end(Stage::Encode);
+    report.timings_ms.decode = decode_ms;
+    report.timings_ms.encode = ms(t);
+    report.input = Some(name.to_string());
+    report.output = Some("-".to_string());
+    warnings.append(&mut report.warnings);
+    report.warnings = warnings;
+    Ok((report, out.into_inner()))
 }
 
 fn ms(t: Instant) -> f64 {

@@ -104,7 +104,7 @@ impl RankSelect {
                 ranks: spectra
                     .iter()
                     .zip(energies)
-                    .map(|(s, &e)| energy_rank(s, e, f))
+                    .map(|(s, &e)| energy_rank(s, e, f, s.len() == r))
                     .collect(),
                 clamped: false,
             },
@@ -148,16 +148,27 @@ fn percent_rank(p: f64, rows: usize, cols: usize) -> usize {
     ((p / 100.0 * r as f64).round() as usize).clamp(1, r.max(1))
 }
 
-/// The smallest k ≥ 1 with Σ_{i≤k} σᵢ² ≥ F·E (the whole spectrum if rounding keeps it short).
-fn energy_rank(s: &[f64], energy: f64, f: f64) -> usize {
+/// The smallest k ≥ 1 whose kept energy ([`crate::metrics::energy_kept`], computed the same way as
+/// the report computes it) reaches F; the whole spectrum if rounding keeps it short.
+fn energy_rank(s: &[f64], energy: f64, f: f64, complete: bool) -> usize {
     if energy <= 0.0 || s.is_empty() {
         return 1;
     }
-    let mut kept = 0.0;
-    for (i, &x) in s.iter().enumerate() {
-        kept += x * x;
-        if kept / energy >= f {
-            return i + 1;
+    // Suffix sums of σ² so that each k costs O(1).
+    let mut tail = vec![0.0f64; s.len() + 1];
+    for i in (0..s.len()).rev() {
+        tail[i] = tail[i + 1] + s[i] * s[i];
+    }
+    let mut head = 0.0;
+    for k in 1..=s.len() {
+        head += s[k - 1] * s[k - 1];
+        let kept = if complete {
+            1.0 - tail[k] / energy
+        } else {
+            head / energy
+        };
+        if kept >= f {
+            return k;
         }
     }
     s.len()
@@ -193,18 +204,18 @@ mod tests {
     #[test]
     fn energy_picks_the_smallest_rank_reaching_the_target() {
         let s = [4.0, 2.0, 1.0, 1.0]; // σ² = 16, 4, 1, 1; E = 22
-        let pick = |f| energy_rank(&s, 22.0, f);
+        let pick = |f| energy_rank(&s, 22.0, f, true);
         assert_eq!(pick(16.0 / 22.0), 1);
         assert_eq!(pick(16.5 / 22.0), 2);
         assert_eq!(pick(1.0), 4);
-        assert_eq!(energy_rank(&[0.0, 0.0], 0.0, 0.9), 1);
+        assert_eq!(energy_rank(&[0.0, 0.0], 0.0, 0.9, true), 1);
     }
 
     #[test]
     fn greedy_allocation_follows_sigma_squared_across_planes() {
         let a = [5.0, 3.0, 1.0];
         let b = [4.0, 3.5, 0.5];
-        let choice = RankSelect::Ratio(2.0 * 9.0 / 4.0 / 9.0 * 2.0)
+        let choice = RankSelect::Ratio(2.0)
             .select(&[&a, &b], &[35.0, 28.5], 3, 3)
             .unwrap();
         // samples 18, ratio 2 → 9 values → 1 term of 7 values: the largest σ², plane a.

@@ -1,69 +1,364 @@
-//! `svdimg compress`: one or more images to a chosen rank.
+//! `svdimg compress`: one image with a detailed report, or many (files and folders) in parallel
+//! with progress, a summary table and JSON Lines; `-` for standard input and output.
 
-use svdimg::{OutputTarget, Overwrite};
+use std::io::{IsTerminal, Read, Write};
+use std::path::Path;
+
+use svdimg::batch::{self, FileOutcome};
+use svdimg::{CompressOptions, OutputFormat, OutputTarget, Overwrite};
 
 use super::{output, CompressArgs, Exit};
 
-/// Runs `compress` over every input; one failure does not stop the others.
+/// Runs `compress`; one failing file does not stop the others.
 pub fn run(args: &CompressArgs) -> Exit {
+    install_interrupt_handler();
     let rank = super::convert::rank_select(&args.rank);
     let opts = super::convert::compress_options(rank, &args.common);
-    if args.output.is_some() && args.inputs.len() > 1 {
-        eprintln!(
-            "error: -o names one output file but {} inputs were given: use --out-dir",
-            args.inputs.len()
+    let stdin = args.inputs.iter().any(|p| p.as_os_str() == "-");
+    if stdin {
+        if args.inputs.len() > 1 {
+            return usage("`-` (standard input) must be the only input");
+        }
+        return run_stdin(args, &opts);
+    }
+    if args.output.as_deref().is_some_and(|o| o.as_os_str() == "-") && args.inputs.len() > 1 {
+        return usage("`-o -` writes one image to standard output: give one input");
+    }
+    let inputs = match batch::expand_inputs(&args.inputs, args.recursive) {
+        Ok(i) => i,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Exit::Failure;
+        }
+    };
+    if inputs.files.is_empty() {
+        for p in &args.inputs {
+            eprintln!("error: {}: a folder with no images in it", p.display());
+        }
+        return Exit::Failure;
+    }
+    let single = inputs.files.len() == 1 && args.inputs.len() == 1 && !args.inputs[0].is_dir();
+    if single {
+        return run_one(args, &opts, &inputs.files[0]);
+    }
+    if args.output.is_some() {
+        return usage("-o names one output file but several inputs were given: use --out-dir");
+    }
+    if args.common.report.is_some() {
+        return usage("--report takes one input; use --json (one JSON object per file) for many");
+    }
+    run_batch(args, &opts, &inputs)
+}
+
+fn usage(msg: &str) -> Exit {
+    eprintln!("error: {msg}");
+    Exit::Usage
+}
+
+fn overwrite(args: &CompressArgs) -> Overwrite {
+    if args.common.force {
+        Overwrite::Replace
+    } else {
+        Overwrite::Never
+    }
+}
+
+/// Ctrl-C: remove the temporary files of writes in progress, then stop. Outputs are renamed into
+/// place only when complete, so nothing partial is left behind.
+fn install_interrupt_handler() {
+    let _ = ctrlc::set_handler(|| {
+        svdimg::encode::remove_pending_temporaries();
+        eprintln!("\ninterrupted: no partial files were left behind");
+        std::process::exit(130);
+    });
+}
+
+fn target(args: &CompressArgs) -> OutputTarget {
+    match (&args.output, &args.out_dir) {
+        (Some(o), _) => OutputTarget::File(o.clone()),
+        (None, dir) => OutputTarget::Named {
+            dir: dir.clone(),
+            template: args.name.clone(),
+            ext: normalised_ext(&args.format),
+        },
+    }
+}
+
+fn normalised_ext(format: &str) -> String {
+    match format {
+        "jpeg" => "jpg".into(),
+        "tif" => "tiff".into(),
+        f => f.to_string(),
+    }
+}
+
+/// One file: the detailed report.
+fn run_one(args: &CompressArgs, opts: &CompressOptions, input: &Path) -> Exit {
+    if args.output.as_deref().is_some_and(|o| o.as_os_str() == "-") {
+        return match std::fs::read(input) {
+            Ok(bytes) => to_stdout(args, opts, &bytes, &input.display().to_string()),
+            Err(e) => {
+                eprintln!(
+                    "{}",
+                    output::error_line(
+                        input,
+                        &svdimg::Error::Io {
+                            action: "cannot read".into(),
+                            source: e
+                        }
+                    )
+                );
+                Exit::Failure
+            }
+        };
+    }
+    let bar = super::progress::StageBar::new(&display_name(input), args.common.quiet);
+    let result = svdimg::compress_file(input, &target(args), opts, &bar);
+    bar.clear();
+    match result {
+        Ok(report) => {
+            warn(args, input, &report.warnings);
+            let text = if args.common.json {
+                output::json_line(&report) + "\n"
+            } else {
+                output::compress_text(&report)
+            };
+            output::print_stdout(&text);
+            write_report_file(args, &report)
+        }
+        Err(e) => {
+            eprintln!("{}", output::error_line(input, &e));
+            Exit::Failure
+        }
+    }
+}
+
+fn warn(args: &CompressArgs, input: &Path, warnings: &[String]) {
+    if !args.common.quiet {
+        for w in warnings {
+            eprintln!("warning: {}: {w}", input.display());
+        }
+    }
+}
+
+fn write_report_file(args: &CompressArgs, report: &svdimg::CompressReport) -> Exit {
+    if let Some(path) = &args.common.report {
+        if let Err(e) = output::write_report(report, path, overwrite(args)) {
+            eprintln!("{}", output::error_line(path, &e));
+            return Exit::Failure;
+        }
+    }
+    Exit::Success
+}
+
+/// The file name alone, for progress lines.
+fn display_name(p: &Path) -> String {
+    p.file_name().map_or_else(
+        || p.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    )
+}
+
+/// `svdimg compress - -o OUT` or `-o -`: one image from standard input.
+fn run_stdin(args: &CompressArgs, opts: &CompressOptions) -> Exit {
+    if std::io::stdin().is_terminal() {
+        return usage(
+            "`-` reads an image from standard input, but it is a terminal: pipe an image in",
         );
-        return Exit::Usage;
     }
-    if args.common.report.is_some() && args.inputs.len() > 1 {
-        eprintln!("error: --report takes one input; use --json for many");
-        return Exit::Usage;
+    let mut bytes = Vec::new();
+    let cap = opts
+        .limits
+        .max_pixels
+        .saturating_mul(8)
+        .saturating_add(64 << 20);
+    if let Err(e) = std::io::stdin().lock().take(cap).read_to_end(&mut bytes) {
+        eprintln!("error: -: cannot read standard input: {e}");
+        return Exit::Failure;
     }
-    let mut status = Exit::Success;
-    for input in &args.inputs {
-        let target = output_for(args);
-        let bar = super::progress::StageBar::new(&input.display().to_string(), args.common.quiet);
-        let result = svdimg::compress_file(input, &target, &opts, &bar);
-        bar.clear();
-        match result {
-            Ok(report) => {
-                if !args.common.quiet {
-                    for w in &report.warnings {
-                        eprintln!("warning: {}: {w}", input.display());
-                    }
+    match args.output.as_deref() {
+        Some(o) if o.as_os_str() == "-" => to_stdout(args, opts, &bytes, "-"),
+        Some(out) => {
+            // Through a temporary copy of the bytes so that the file pipeline (atomic write) applies.
+            let result = (|| -> svdimg::Result<svdimg::CompressReport> {
+                svdimg::encode::check_output(None, out, opts.overwrite)?;
+                let format = OutputFormat::from_path(out)?;
+                let (mut report, encoded) = svdimg::pipeline::compress_bytes(
+                    &bytes,
+                    "-",
+                    format,
+                    opts,
+                    &svdimg::NoProgress,
+                )?;
+                svdimg::encode::write_atomically(out, opts.overwrite, |w| {
+                    w.write_all(&encoded).map_err(|e| svdimg::Error::Io {
+                        action: "cannot write".into(),
+                        source: e,
+                    })
+                })?;
+                report.output = Some(out.display().to_string());
+                Ok(report)
+            })();
+            match result {
+                Ok(report) => {
+                    warn(args, Path::new("-"), &report.warnings);
+                    let text = if args.common.json {
+                        output::json_line(&report) + "\n"
+                    } else {
+                        output::compress_text(&report)
+                    };
+                    output::print_stdout(&text);
+                    write_report_file(args, &report)
                 }
+                Err(e) => {
+                    eprintln!("{}", output::error_line(Path::new("-"), &e));
+                    Exit::Failure
+                }
+            }
+        }
+        None => usage("reading from standard input needs -o FILE, or -o - for standard output"),
+    }
+}
+
+/// Compresses bytes and writes the encoded image to standard output; the report goes to stderr
+/// (stdout carries the image).
+fn to_stdout(args: &CompressArgs, opts: &CompressOptions, bytes: &[u8], name: &str) -> Exit {
+    let format = match OutputFormat::from_extension(&args.format) {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Exit::Usage;
+        }
+    };
+    match svdimg::pipeline::compress_bytes(bytes, name, format, opts, &svdimg::NoProgress) {
+        Ok((report, encoded)) => {
+            let mut out = std::io::stdout().lock();
+            if let Err(e) = out.write_all(&encoded).and_then(|()| out.flush()) {
+                eprintln!("error: -: cannot write standard output: {e}");
+                return Exit::Failure;
+            }
+            warn(args, Path::new(name), &report.warnings);
+            if !args.common.quiet {
                 let text = if args.common.json {
                     output::json_line(&report) + "\n"
                 } else {
                     output::compress_text(&report)
                 };
-                output::print_stdout(&text);
-                if let Some(path) = &args.common.report {
-                    let overwrite = if args.common.force {
-                        Overwrite::Replace
-                    } else {
-                        Overwrite::Never
-                    };
-                    if let Err(e) = output::write_report(&report, path, overwrite) {
-                        eprintln!("{}", output::error_line(path, &e));
-                        status = Exit::Failure;
-                    }
-                }
+                eprint!("{text}");
             }
-            Err(e) => {
-                eprintln!("{}", output::error_line(input, &e));
-                status = Exit::Failure;
+            write_report_file(args, &report)
+        }
+        Err(e) => {
+            eprintln!("{}", output::error_line(Path::new(name), &e));
+            Exit::Failure
+        }
+    }
+}
+
+/// Many files: parallel, memory-bounded, progress per file, a summary (or JSON Lines) in input order.
+fn run_batch(args: &CompressArgs, opts: &CompressOptions, inputs: &batch::Inputs) -> Exit {
+    if let Some(dir) = &args.out_dir {
+        if !dir.is_dir() {
+            eprintln!("error: {}: output folder does not exist", dir.display());
+            return Exit::Failure;
+        }
+    }
+    let budget =
+        batch::MemoryBudget::new(args.max_memory.unwrap_or_else(batch::default_memory_budget));
+    let reporter =
+        super::progress::BatchBars::new(inputs.files.len(), args.common.quiet, args.common.json);
+    let outcomes = batch::compress_batch(&inputs.files, &target(args), opts, &budget, &reporter);
+    reporter.finish();
+    if !args.common.json {
+        output::print_stdout(&summary_table(&outcomes, inputs.skipped.len()));
+    }
+    if !args.common.quiet && !inputs.skipped.is_empty() {
+        eprintln!(
+            "note: skipped {} file(s) in folders that are not images",
+            inputs.skipped.len()
+        );
+    }
+    let failed: Vec<&FileOutcome> = outcomes.iter().filter(|o| o.status != "ok").collect();
+    for f in &failed {
+        eprintln!(
+            "error: {}: {}",
+            f.path.display(),
+            f.error.as_deref().unwrap_or("failed")
+        );
+    }
+    if failed.is_empty() && !outcomes.is_empty() {
+        Exit::Success
+    } else if outcomes.is_empty() {
+        eprintln!("error: no images found in the given inputs");
+        Exit::Failure
+    } else {
+        Exit::Failure
+    }
+}
+
+/// The table printed after a batch.
+fn summary_table(outcomes: &[FileOutcome], skipped: usize) -> String {
+    use std::fmt::Write as _;
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "{:<32} {:>11} {:>9} {:>9} {:>8} {:>9}  status",
+        "file", "size", "rank", "PSNR", "ratio", "time"
+    );
+    for o in outcomes {
+        let name = display_name(&o.path);
+        match &o.report {
+            Some(r) => {
+                let ranks: Vec<usize> = r.channels.iter().map(|c| c.rank).collect();
+                let _ = writeln!(
+                    s,
+                    "{:<32} {:>11} {:>9} {:>9} {:>8} {:>7.0}ms  ok",
+                    truncate(&name, 32),
+                    format!("{}×{}", r.width, r.height),
+                    svdimg::pipeline::rank_tag(&ranks),
+                    r.psnr.map_or_else(|| "inf".into(), |p| format!("{p:.2}")),
+                    r.storage_ratio
+                        .map_or_else(|| "n/a".into(), |x| format!("{x:.2}×")),
+                    o.elapsed_ms
+                );
+            }
+            None => {
+                let _ = writeln!(
+                    s,
+                    "{:<32} {:>11} {:>9} {:>9} {:>8} {:>7.0}ms  error: {}",
+                    truncate(&name, 32),
+                    "-",
+                    "-",
+                    "-",
+                    "-",
+                    o.elapsed_ms,
+                    o.error.as_deref().unwrap_or("failed")
+                );
             }
         }
     }
-    status
+    let ok = outcomes.iter().filter(|o| o.status == "ok").count();
+    let _ = writeln!(
+        s,
+        "{ok} of {} compressed, {} failed, {skipped} skipped (not images)",
+        outcomes.len(),
+        outcomes.len() - ok
+    );
+    s
 }
 
-/// Where one input's output goes: `-o`, `--out-dir`, or beside the input.
-fn output_for(args: &CompressArgs) -> OutputTarget {
-    match (&args.output, &args.out_dir) {
-        (Some(o), _) => OutputTarget::File(o.clone()),
-        (None, Some(d)) => OutputTarget::Dir(d.clone()),
-        (None, None) => OutputTarget::BesideInput,
+fn truncate(s: &str, n: usize) -> String {
+    if s.chars().count() <= n {
+        s.to_string()
+    } else {
+        let tail: String = s
+            .chars()
+            .rev()
+            .take(n - 1)
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect();
+        format!("…{tail}")
     }
 }

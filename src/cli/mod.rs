@@ -95,19 +95,34 @@ pub struct CommonArgs {
 /// `svdimg compress`.
 #[derive(Debug, Args)]
 pub struct CompressArgs {
-    /// Input images (read by content, not by extension).
+    /// Input images (read by content, not by extension) or folders of images; `-` reads one
+    /// image from standard input.
     #[arg(required = true, value_name = "INPUT")]
     pub inputs: Vec<PathBuf>,
     /// How the rank is chosen (default: -k 50).
     #[command(flatten)]
     pub rank: RankArgs,
-    /// Output file; its extension picks the format (.png .jpg .webp .bmp .tiff .gif).
-    /// Default: <stem>.k<rank>.png beside the input.
+    /// Output file; its extension picks the format (.png .jpg .webp .bmp .tiff .gif); `-` writes
+    /// to standard output in --format. Default: <stem>.k<rank>.png beside the input.
     #[arg(short, long, value_name = "OUT", conflicts_with = "out_dir")]
     pub output: Option<PathBuf>,
-    /// Write outputs into this folder, named <stem>.k<rank>.png.
+    /// Write outputs into this folder, named by --name.
     #[arg(long, value_name = "DIR")]
     pub out_dir: Option<PathBuf>,
+    /// Output name template. Placeholders: {stem} (input name without extension), {name} (input
+    /// file name), {rank} (the rank, or ranks joined by '-'), {ext} (--format), {color}, {method}.
+    #[arg(long, value_name = "TEMPLATE", default_value = "{stem}.k{rank}.{ext}")]
+    pub name: String,
+    /// Output format for {ext} in --name and for `-o -` (standard output).
+    #[arg(long, value_name = "FORMAT", default_value = "png",
+          value_parser = ["png", "jpg", "jpeg", "webp", "bmp", "tif", "tiff", "gif"])]
+    pub format: String,
+    /// Also read images in subfolders of folder inputs (folders are read one level by default).
+    #[arg(long, short = 'r')]
+    pub recursive: bool,
+    /// Memory that images in flight may use together, e.g. 4G, 512M (default: half the RAM).
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    pub max_memory: Option<u64>,
     #[command(flatten)]
     #[allow(missing_docs)]
     pub common: CommonArgs,
@@ -160,6 +175,33 @@ pub fn parse_rank(s: &str) -> Result<RankValue, String> {
             "'{s}' is not a rank (a whole number ≥ 1, or a percentage like 10%)"
         )),
     }
+}
+
+/// Parses a byte size: `4G`, `512M`, `100k`, or a plain number of bytes.
+pub fn parse_size(s: &str) -> Result<u64, String> {
+    let t = s.trim();
+    let (num, mult) = match t.char_indices().find(|(_, c)| c.is_ascii_alphabetic()) {
+        Some((i, _)) => {
+            let mult: u64 = match t[i..].to_ascii_lowercase().trim_end_matches(['b', 'i']) {
+                "" => 1,
+                "k" => 1 << 10,
+                "m" => 1 << 20,
+                "g" => 1 << 30,
+                "t" => 1 << 40,
+                _ => return Err(format!("'{s}' is not a size (try 4G or 512M)")),
+            };
+            (&t[..i], mult)
+        }
+        None => (t, 1),
+    };
+    let n: f64 = num
+        .trim()
+        .parse()
+        .map_err(|_| format!("'{s}' is not a size (try 4G or 512M)"))?;
+    if !(n.is_finite() && n > 0.0) {
+        return Err(format!("size must be positive, got '{s}'"));
+    }
+    Ok((n * mult as f64) as u64)
 }
 
 fn parse_energy(s: &str) -> Result<f64, String> {

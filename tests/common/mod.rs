@@ -20,7 +20,9 @@ pub fn run(args: &[&str]) -> Output {
 
 /// A bundled sample photo.
 pub fn sample(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("samples").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("samples")
+        .join(name)
 }
 
 /// A fresh temporary folder, removed when dropped.
@@ -79,7 +81,11 @@ pub fn photo_like(width: u32, height: u32, seed: u64) -> image::RgbImage {
     image::RgbImage::from_fn(width, height, |x, y| {
         let (fx, fy) = (x as f64 / width as f64, y as f64 / height as f64);
         let base = 0.5 + 0.3 * (6.0 * fx).sin() * (4.0 * fy).cos();
-        let edge = if (fx - 0.6).powi(2) + (fy - 0.4).powi(2) < 0.04 { 0.3 } else { 0.0 };
+        let edge = if (fx - 0.6).powi(2) + (fy - 0.4).powi(2) < 0.04 {
+            0.3
+        } else {
+            0.0
+        };
         let n = 0.03 * rng.normal();
         let c = |k: f64| ((base + edge * k + n).clamp(0.0, 1.0) * 255.0).round() as u8;
         image::Rgb([c(1.0), c(-0.5), c(0.2)])

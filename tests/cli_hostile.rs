@@ -1,0 +1,343 @@
+//! Hostile and strange inputs: each gives a clear one-line error naming the file and exit 1, or
+//! is processed correctly; never a panic, a hang, a partial output or a huge allocation. Every
+//! file is generated here, deterministically.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use common::{files_in, run, sample, stderr, stdout, tmp};
+use image::DynamicImage;
+use serde_json::Value;
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+/// A PNG chunk with its CRC.
+fn chunk(kind: &[u8; 4], data: &[u8]) -> Vec<u8> {
+    let mut c = 0xFFFF_FFFFu32;
+    for &b in kind.iter().chain(data) {
+        c ^= u32::from(b);
+        for _ in 0..8 {
+            c = if c & 1 == 1 {
+                0xEDB8_8320 ^ (c >> 1)
+            } else {
+                c >> 1
+            };
+        }
+    }
+    let mut v = (data.len() as u32).to_be_bytes().to_vec();
+    v.extend_from_slice(kind);
+    v.extend_from_slice(data);
+    v.extend_from_slice(&(!c).to_be_bytes());
+    v
+}
+
+fn png_header(width: u32, height: u32) -> Vec<u8> {
+    let mut ihdr = width.to_be_bytes().to_vec();
+    ihdr.extend_from_slice(&height.to_be_bytes());
+    ihdr.extend_from_slice(&[8, 2, 0, 0, 0]);
+    let mut v = b"\x89PNG\r\n\x1a\n".to_vec();
+    v.extend(chunk(b"IHDR", &ihdr));
+    v.extend(chunk(
+        b"IDAT",
+        &[0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01],
+    ));
+    v.extend(chunk(b"IEND", &[]));
+    v
+}
+
+struct Case {
+    file: PathBuf,
+    extra: Vec<String>,
+    /// `None`: must be processed; `Some(text)`: must fail with exit 1 and this in the message.
+    error: Option<&'static str>,
+}
+
+/// Every hostile file, written into `dir`.
+fn hostile_set(dir: &Path) -> Vec<Case> {
+    let mut cases = Vec::new();
+    let mut add = |name: &str, bytes: Vec<u8>, error: Option<&'static str>| {
+        let p = dir.join(name);
+        std::fs::write(&p, bytes).unwrap();
+        cases.push(Case {
+            file: p,
+            extra: vec![],
+            error,
+        });
+    };
+    let coffee = std::fs::read(sample("chelsea.png")).unwrap();
+    add("empty.png", vec![], Some("empty"));
+    let mut rng = common::XorShift(99);
+    add(
+        "random.png",
+        (0..4096).map(|_| rng.next_u64() as u8).collect(),
+        Some("not an image"),
+    );
+    add(
+        "cut.png",
+        coffee[..coffee.len() * 2 / 3].to_vec(),
+        Some("truncated"),
+    );
+    let mut bad_crc = coffee.clone();
+    bad_crc[8 + 8 + 13] ^= 1; // the IHDR chunk's CRC
+    add("badcrc.png", bad_crc, Some("CRC"));
+    add("zero-width.png", png_header(0, 16), Some("corrupt"));
+    add("zero-height.png", png_header(16, 0), Some("corrupt"));
+    add(
+        "huge.png",
+        png_header(100_000, 100_000),
+        Some("over the limit"),
+    );
+    let mut png = Vec::new();
+    DynamicImage::ImageRgb8(common::photo_like(30, 20, 1))
+        .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+        .unwrap();
+    add("no-extension", png.clone(), None);
+    add("wrong-extension.jpg", png.clone(), None);
+    add("-starts-with-dash.png", png.clone(), None);
+    add("фото 🌄.png", png.clone(), None);
+    let encode = |img: DynamicImage, format| {
+        let mut v = Vec::new();
+        img.write_to(&mut std::io::Cursor::new(&mut v), format)
+            .unwrap();
+        v
+    };
+    let black = DynamicImage::ImageRgb8(image::RgbImage::new(40, 30));
+    add("black.png", encode(black, image::ImageFormat::Png), None);
+    let grey = DynamicImage::ImageRgb8(image::RgbImage::from_pixel(
+        40,
+        30,
+        image::Rgb([128, 64, 200]),
+    ));
+    add("constant.png", encode(grey, image::ImageFormat::Png), None);
+    for (w, h) in [(1, 1), (1, 57), (57, 1)] {
+        let img = DynamicImage::ImageRgb8(common::photo_like(w, h, 3));
+        add(
+            &format!("tiny-{w}x{h}.png"),
+            encode(img, image::ImageFormat::Png),
+            None,
+        );
+    }
+    let mut nan = image::Rgb32FImage::from_fn(20, 12, |x, y| {
+        image::Rgb([x as f32 / 20.0, y as f32 / 12.0, 0.5])
+    });
+    nan.put_pixel(3, 4, image::Rgb([0.1, f32::NAN, 0.2]));
+    add(
+        "nan.tiff",
+        encode(DynamicImage::ImageRgb32F(nan), image::ImageFormat::Tiff),
+        Some("non-finite"),
+    );
+    let mut inf =
+        image::Rgb32FImage::from_fn(20, 12, |x, _| image::Rgb([x as f32 / 20.0, 0.3, 0.5]));
+    inf.put_pixel(7, 2, image::Rgb([f32::INFINITY, 0.0, 0.2]));
+    add(
+        "inf.tiff",
+        encode(DynamicImage::ImageRgb32F(inf), image::ImageFormat::Tiff),
+        Some("non-finite"),
+    );
+    let ok_float = image::Rgb32FImage::from_fn(20, 12, |x, y| {
+        image::Rgb([x as f32 / 20.0, y as f32 / 12.0, 0.5])
+    });
+    add(
+        "float.tiff",
+        encode(
+            DynamicImage::ImageRgb32F(ok_float),
+            image::ImageFormat::Tiff,
+        ),
+        None,
+    );
+    let cmyk = std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/cmyk.jpg"))
+        .unwrap();
+    add("cmyk.jpg", cmyk, None);
+    let mut big = Vec::new();
+    DynamicImage::ImageRgb8(common::photo_like(60, 50, 2))
+        .write_to(&mut std::io::Cursor::new(&mut big), image::ImageFormat::Png)
+        .unwrap();
+    let p = dir.join("over-max-pixels.png");
+    std::fs::write(&p, big).unwrap();
+    cases.push(Case {
+        file: p,
+        extra: vec!["--max-pixels".into(), "2000".into()],
+        error: Some("--max-pixels"),
+    });
+    let d = dir.join("a-folder.png");
+    std::fs::create_dir(&d).unwrap();
+    cases.push(Case {
+        file: d,
+        extra: vec![],
+        error: Some("folder with no images"),
+    });
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        let name = std::ffi::OsStr::from_bytes(b"caf\xe9-latin1.png");
+        let p = dir.join(name);
+        std::fs::write(&p, &png).unwrap();
+        cases.push(Case {
+            file: p,
+            extra: vec![],
+            error: None,
+        });
+    }
+    cases
+}
+
+fn compress(case: &Case, out: &Path) -> Output {
+    let mut cmd = common::bin();
+    cmd.arg("compress")
+        .arg("-k")
+        .arg("5")
+        .arg("--json")
+        .arg("-o")
+        .arg(out)
+        .args(&case.extra);
+    cmd.arg("--").arg(&case.file);
+    cmd.stdin(std::process::Stdio::null()).output().unwrap()
+}
+
+#[test]
+fn every_hostile_input_is_handled_and_nothing_panics() {
+    let dir = tmp();
+    let out_dir = tmp();
+    let cases = hostile_set(dir.path());
+    let mut panics = 0;
+    for (i, case) in cases.iter().enumerate() {
+        let out = out_dir.path().join(format!("out{i}.png"));
+        let o = compress(case, &out);
+        let err = stderr(&o);
+        let name = case
+            .file
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .into_owned();
+        if err.contains("panicked") || o.status.code() == Some(101) {
+            panics += 1;
+        }
+        match case.error {
+            Some(cause) => {
+                assert_eq!(o.status.code(), Some(1), "{name}: {err}");
+                assert_eq!(err.lines().count(), 1, "{name}: one line: {err}");
+                assert!(
+                    err.starts_with("error: ") && err.contains(cause),
+                    "{name}: {err}"
+                );
+                assert!(
+                    err.contains(&*name) || err.contains(&*case.file.to_string_lossy()),
+                    "{name} named: {err}"
+                );
+                assert!(!out.exists(), "{name}: no output");
+            }
+            None => {
+                assert!(o.status.success(), "{name}: {err}");
+                let v: Value =
+                    serde_json::from_str(&stdout(&o)).unwrap_or_else(|e| panic!("{name}: {e}"));
+                assert!(!stdout(&o).contains("NaN"), "{name}");
+                for ch in v["channels"].as_array().unwrap() {
+                    let kept = ch["energy_kept"].as_f64().unwrap();
+                    assert!((0.0..=1.0).contains(&kept), "{name}: energy {kept}");
+                }
+                assert!(image::open(&out).is_ok(), "{name}: output decodes");
+            }
+        }
+    }
+    assert_eq!(panics, 0, "panics across the hostile set");
+    // Only complete outputs, no temporaries.
+    assert!(files_in(out_dir.path())
+        .iter()
+        .all(|f| f.starts_with("out") && f.ends_with(".png")));
+}
+
+#[test]
+fn black_and_constant_images_keep_all_energy() {
+    let dir = tmp();
+    for (name, img) in [
+        ("black.png", image::RgbImage::new(24, 16)),
+        (
+            "flat.png",
+            image::RgbImage::from_pixel(24, 16, image::Rgb([200, 10, 90])),
+        ),
+    ] {
+        let p = dir.path().join(name);
+        img.save(&p).unwrap();
+        let o = run(&[
+            "compress",
+            s(&p),
+            "-k",
+            "1",
+            "--json",
+            "-o",
+            s(&dir.path().join(format!("o-{name}"))),
+        ]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        let v: Value = serde_json::from_str(&stdout(&o)).unwrap();
+        for ch in v["channels"].as_array().unwrap() {
+            assert!(
+                ch["energy_kept"].as_f64().unwrap() >= 1.0 - 1e-9,
+                "{name}: {}",
+                ch["energy_kept"]
+            );
+        }
+        assert_eq!(v["psnr"], Value::Null, "{name}: rank 1 is exact");
+        assert_eq!(v["ssim"], 1.0, "{name}");
+    }
+}
+
+#[test]
+fn unwritable_folder_and_full_disk_leave_nothing() {
+    let dir = tmp();
+    let locked = dir.path().join("locked");
+    std::fs::create_dir(&locked).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o555)).unwrap();
+    }
+    // Root writes anywhere: then use a folder nobody can create files in.
+    let unwritable = if std::fs::write(locked.join("probe"), b"x").is_ok() {
+        PathBuf::from("/proc/self")
+    } else {
+        locked.clone()
+    };
+    let o = run(&[
+        "compress",
+        s(&sample("chelsea.png")),
+        "-k",
+        "5",
+        "-o",
+        s(&unwritable.join("o.png")),
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(
+        stderr(&o).starts_with("error: ") && stderr(&o).contains("cannot write"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!unwritable.join("o.png").exists());
+
+    // A disk that fills up: the file-size limit makes every write past 8 KiB fail (EFBIG).
+    let out_dir = dir.path().join("full");
+    std::fs::create_dir(&out_dir).unwrap();
+    let out = out_dir.join("o.png");
+    let script = format!(
+        "trap '' XFSZ; ulimit -f 16; exec \"$0\" compress '{}' -k 50 -o '{}'",
+        sample("coffee.png").display(),
+        out.display()
+    );
+    let o = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(&script)
+        .arg(env!("CARGO_BIN_EXE_svdimg"))
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stderr(&o).contains("cannot write"), "{}", stderr(&o));
+    assert!(
+        files_in(&out_dir).is_empty(),
+        "no partial file: {:?}",
+        files_in(&out_dir)
+    );
+}
