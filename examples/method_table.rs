@@ -28,7 +28,10 @@ fn arg_list(args: &[String], flag: &str, default: &str) -> Vec<String> {
 }
 
 fn plane_of(spec: &str) -> (String, Mat<f32>) {
-    let img = if let Some((w, h)) = spec.split_once('x').and_then(|(w, h)| Some((w.parse().ok()?, h.parse().ok()?))) {
+    let img = if let Some((w, h)) = spec
+        .split_once('x')
+        .and_then(|(w, h)| Some((w.parse().ok()?, h.parse().ok()?)))
+    {
         image::DynamicImage::ImageRgb8(photo::photo_like(w, h, 1))
     } else {
         image::open(spec).expect("an image")
@@ -56,20 +59,44 @@ fn main() {
             i += 1;
         }
     }
-    let ranks: Vec<usize> = arg_list(&args, "--ranks", "10,50,100").iter().map(|s| s.parse().unwrap()).collect();
+    let ranks: Vec<usize> = arg_list(&args, "--ranks", "10,50,100")
+        .iter()
+        .map(|s| s.parse().unwrap())
+        .collect();
     let methods = arg_list(&args, "--methods", "exact,partial,randomized");
-    let oversample: Vec<usize> = arg_list(&args, "--oversample", "50").iter().map(|s| s.parse().unwrap()).collect();
-    let powers: Vec<usize> = arg_list(&args, "--power", "4").iter().map(|s| s.parse().unwrap()).collect();
+    let oversample: Vec<usize> = arg_list(&args, "--oversample", "50")
+        .iter()
+        .map(|s| s.parse().unwrap())
+        .collect();
+    let powers: Vec<usize> = arg_list(&args, "--power", "4")
+        .iter()
+        .map(|s| s.parse().unwrap())
+        .collect();
     let repeat: usize = arg_list(&args, "--repeat", "3")[0].parse().unwrap();
     let threads: usize = arg_list(&args, "--threads", "2")[0].parse().unwrap();
-    rayon::ThreadPoolBuilder::new().num_threads(threads).build_global().unwrap();
-    let par = if threads > 1 { Par::rayon(threads) } else { Par::Seq };
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build_global()
+        .unwrap();
+    let par = if threads > 1 {
+        Par::rayon(threads)
+    } else {
+        Par::Seq
+    };
     println!("| shape | k | method | seconds | max σ rel. error | ‖A−A_k‖ excess |");
     println!("|---|---|---|---|---|---|");
     for spec in &specs {
         let (name, a) = plane_of(spec);
         let t = Instant::now();
-        let exact = factorize_with(a.as_ref(), Method::Exact, Precision::F32, usize::MAX, &RandomizedParams::default(), par).unwrap();
+        let exact = factorize_with(
+            a.as_ref(),
+            Method::Exact,
+            Precision::F32,
+            usize::MAX,
+            &RandomizedParams::default(),
+            par,
+        )
+        .unwrap();
         let exact_s = t.elapsed().as_secs_f64();
         let total: f64 = svdimg::metrics::energy(a.as_ref());
         for &k in &ranks {
@@ -80,13 +107,25 @@ fn main() {
             }
             let mut runs: Vec<(String, Method, RandomizedParams)> = Vec::new();
             if methods.iter().any(|m| m == "partial") {
-                runs.push(("partial".into(), Method::Partial, RandomizedParams::default()));
+                runs.push((
+                    "partial".into(),
+                    Method::Partial,
+                    RandomizedParams::default(),
+                ));
             }
             if methods.iter().any(|m| m == "randomized") {
                 for &p in &oversample {
                     for &q in &powers {
-                        let params = RandomizedParams { oversample_percent: p, power_iters: q, ..Default::default() };
-                        runs.push((format!("randomized p={p}% q={q}"), Method::Randomized, params));
+                        let params = RandomizedParams {
+                            oversample_percent: p,
+                            power_iters: q,
+                            ..Default::default()
+                        };
+                        runs.push((
+                            format!("randomized p={p}% q={q}"),
+                            Method::Randomized,
+                            params,
+                        ));
                     }
                 }
             }
@@ -95,17 +134,29 @@ fn main() {
                 let mut f = None;
                 for _ in 0..repeat {
                     let t = Instant::now();
-                    f = Some(factorize_with(a.as_ref(), method, Precision::F32, k, &params, par).unwrap());
+                    f = Some(
+                        factorize_with(a.as_ref(), method, Precision::F32, k, &params, par)
+                            .unwrap(),
+                    );
                     times.push(t.elapsed().as_secs_f64());
                 }
                 times.sort_by(f64::total_cmp);
                 let secs = times[times.len() / 2];
                 let f = f.unwrap();
                 let kk = k.min(f.rank());
-                let sig = (0..kk).map(|i| ((f.s[i] - exact.s[i]) / exact.s[i]).abs()).fold(0.0, f64::max);
+                let sig = (0..kk)
+                    .map(|i| ((f.s[i] - exact.s[i]) / exact.s[i]).abs())
+                    .fold(0.0, f64::max);
                 let err = distance(a.as_ref(), &f, kk);
-                let ran = if f.method == method { String::new() } else { format!(" (ran {})", f.method.name()) };
-                println!("| {name} | {k} | {label}{ran} | {secs:.3} | {sig:.1e} | {:+.3} % |", (err / best - 1.0) * 100.0);
+                let ran = if f.method == method {
+                    String::new()
+                } else {
+                    format!(" (ran {})", f.method.name())
+                };
+                println!(
+                    "| {name} | {k} | {label}{ran} | {secs:.3} | {sig:.1e} | {:+.3} % |",
+                    (err / best - 1.0) * 100.0
+                );
             }
         }
     }

@@ -53,7 +53,8 @@ impl Octave {
         let (tx, ty) = (x - i as f64, y - j as f64);
         let (sx, sy) = (tx * tx * (3.0 - 2.0 * tx), ty * ty * (3.0 - 2.0 * ty));
         let w = self.cells + 1;
-        let v = |a: usize, b: usize| f64::from(self.values[b.min(self.cells) * w + a.min(self.cells)]);
+        let v =
+            |a: usize, b: usize| f64::from(self.values[b.min(self.cells) * w + a.min(self.cells)]);
         let top = v(i, j) * (1.0 - sx) + v(i + 1, j) * sx;
         let bottom = v(i, j + 1) * (1.0 - sx) + v(i + 1, j + 1) * sx;
         self.amplitude * (top * (1.0 - sy) + bottom * sy)
@@ -84,7 +85,9 @@ pub fn photo_like(width: u32, height: u32, seed: u64) -> image::RgbImage {
             let cells = 4usize << o;
             Octave {
                 cells,
-                values: (0..(cells + 1) * (cells + 1)).map(|_| rng.unit() as f32 - 0.5).collect(),
+                values: (0..(cells + 1) * (cells + 1))
+                    .map(|_| rng.unit() as f32 - 0.5)
+                    .collect(),
                 amplitude: 0.35 / (1u32 << o) as f64,
             }
         })
@@ -110,15 +113,15 @@ pub fn photo_like(width: u32, height: u32, seed: u64) -> image::RgbImage {
                 };
                 let inside = (0.5 - d * s.b / edge).clamp(0.0, 1.0);
                 if inside > 0.0 {
-                    for k in 0..3 {
-                        c[k] += inside * s.colour[k] * 0.5;
+                    for (ck, sk) in c.iter_mut().zip(s.colour) {
+                        *ck += inside * sk * 0.5;
                     }
                 }
             }
             let t: f64 = octaves.iter().map(|o| o.at(fx / aspect, fy)).sum();
-            for k in 0..3 {
+            for (k, ck) in c.iter().enumerate() {
                 let n = (noise.unit() - 0.5) * 4.0 / 255.0;
-                let v = (c[k] + t * (1.0 - 0.2 * k as f64) + n).clamp(0.0, 1.0);
+                let v = (ck + t * (1.0 - 0.2 * k as f64) + n).clamp(0.0, 1.0);
                 row[x * 3 + k] = (v * 255.0).round() as u8;
             }
         }

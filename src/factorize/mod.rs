@@ -13,14 +13,16 @@ mod auto;
 mod exact;
 mod partial;
 mod randomized;
+mod schedule;
 
 use faer::{Mat, MatRef, Par};
 use serde::Serialize;
 
 use crate::error::Result;
 
-pub use auto::{choose, Choice};
+pub use auto::{choose, largest_truncated, resolve, Choice};
 pub use randomized::RandomizedParams;
+pub use schedule::{factorize_planes_each, grow, Grown, Plan, FIRST_ROUND};
 
 /// The floating-point types the truncated methods run in (f32 and f64).
 pub(crate) trait Real:
@@ -177,8 +179,10 @@ fn truncated<T: Real>(
 ) -> Result<Option<Factors>> {
     let found = match method {
         Method::Partial => {
+            // Sequential inside: faer's parallel Lanczos sums change the last bits with the
+            // thread count, and the same input must give the same output whatever the threads.
             let norm = a.norm_l2().into();
-            partial::partial(a, k, norm, params.seed, par)
+            partial::partial(a, k, norm, params.seed, Par::Seq)
         }
         Method::Randomized => Some(randomized::randomized(a, k, params, par)?),
         Method::Exact | Method::Auto => None,
