@@ -1,1 +1,57 @@
-fn main() {}
+//! Criterion benches of the whole `compress` job (decode → factorize → reconstruct → metrics →
+//! encode), `auto` against `exact`, side by side in one run:
+//! - `compress/coffee` on the bundled 600×400 sample;
+//! - `compress/photo-4000x3000` on a deterministic photo-like PNG generated once into a temporary
+//!   folder (generation is not timed). Its `exact` variant takes tens of seconds per run, so it
+//!   runs only with `SVDIMG_BENCH_EXACT=1`.
+//!
+//! `cargo bench --bench compress` (add `-- coffee` to run one group).
+
+#[path = "support/photo.rs"]
+mod photo;
+
+use std::path::Path;
+use std::time::Duration;
+
+use criterion::{criterion_group, criterion_main, Criterion};
+use svdimg::{
+    compress_file, CompressOptions, Method, NoProgress, OutputTarget, Overwrite, RankSelect,
+};
+
+fn bench_file(c: &mut Criterion, group: &str, input: &Path, k: usize, exact: bool) {
+    let out = tempfile::tempdir().expect("a temporary folder");
+    let target = OutputTarget::File(out.path().join("out.png"));
+    let mut g = c.benchmark_group(group);
+    g.sample_size(10).warm_up_time(Duration::from_secs(1));
+    let mut methods = vec![Method::Auto];
+    if exact {
+        methods.push(Method::Exact);
+    }
+    for method in methods {
+        let opts = CompressOptions {
+            method,
+            overwrite: Overwrite::Replace,
+            ..CompressOptions::with_rank(RankSelect::Rank(k))
+        };
+        g.bench_function(format!("{}-k{k}", method.name()), |b| {
+            b.iter(|| compress_file(input, &target, &opts, &NoProgress).expect("compress runs"));
+        });
+    }
+    g.finish();
+}
+
+fn compress(c: &mut Criterion) {
+    let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/coffee.png");
+    bench_file(c, "compress/coffee", &sample, 50, true);
+
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let big = dir.path().join("photo-4000x3000.png");
+    photo::photo_like(4000, 3000, 1)
+        .save(&big)
+        .expect("the generated photo is written");
+    let exact = std::env::var_os("SVDIMG_BENCH_EXACT").is_some();
+    bench_file(c, "compress/photo-4000x3000", &big, 100, exact);
+}
+
+criterion_group!(benches, compress);
+criterion_main!(benches);

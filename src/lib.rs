@@ -51,7 +51,7 @@ mod ssim;
 pub use decode::{decode_bytes, decode_file, DecodeLimits, Decoded};
 pub use encode::{write_image, OutputFormat, Overwrite};
 pub use error::{Error, Result};
-pub use factorize::{factorize, Factors, Method, Precision};
+pub use factorize::{factorize, factorize_with, Factors, Method, Precision, RandomizedParams};
 pub use options::{CompressOptions, Schedule};
 pub use pipeline::{
     compress_file, compress_image, factorize_image, rebuild, Compressed, Factorized, OutputTarget,

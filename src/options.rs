@@ -2,7 +2,7 @@
 
 use crate::decode::DecodeLimits;
 use crate::encode::Overwrite;
-use crate::factorize::{Method, Precision};
+use crate::factorize::{Method, Precision, RandomizedParams};
 use crate::planes::{AlphaMode, ColorMode};
 use crate::rank::RankSelect;
 
@@ -31,6 +31,10 @@ pub struct CompressOptions {
     ///
     /// Default: `Method::Auto`.
     pub method: Method,
+    /// Tuning of the randomized method (also used when `auto` picks it).
+    ///
+    /// Default: `RandomizedParams::default()` (sketch k + max(10, k/10), 3 power iterations, seed `0x5EED`).
+    pub randomized: RandomizedParams,
     /// The floating-point type of the SVD.
     ///
     /// Default: `Precision::F32`.

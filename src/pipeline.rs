@@ -10,7 +10,9 @@ use image::DynamicImage;
 use crate::decode::{decode_file, Decoded};
 use crate::encode::{check_output, write_image, OutputFormat};
 use crate::error::Result;
-use crate::factorize::{factorize, Factors, Method, Precision};
+use crate::factorize::{
+    choose, factorize_planes_each, grow, Factors, Method, Plan, Precision, RandomizedParams,
+};
 use crate::metrics;
 use crate::options::{CompressOptions, Schedule};
 use crate::parallel;
@@ -48,8 +50,12 @@ impl Factorized {
     }
 }
 
-/// Splits `img` into planes and factorizes them, keeping singular vectors for at most `keep`
-/// triplets per plane (`usize::MAX`: all).
+/// Splits `img` into planes and factorizes them, computing at most `keep` triplets per plane
+/// (`usize::MAX`: all).
+///
+/// With a truncated method (`partial`, `randomized`, or `auto` choosing one) only `keep`
+/// triplets are computed: every [`Factors`] then has `complete == false` and `s` holds exactly
+/// those `keep` leading singular values. `method_reason` says which method ran and why.
 pub fn factorize_image(
     img: &DynamicImage,
     opts: &CompressOptions,
@@ -57,26 +63,15 @@ pub fn factorize_image(
     progress: &dyn Progress,
 ) -> Result<Factorized> {
     let planes = planes::split(img, opts.color, opts.alpha);
-    let method = match opts.method {
-        Method::Auto => Method::Exact,
-        m => m,
-    };
-    let method_reason = match opts.method {
-        Method::Auto => "auto: the exact thin SVD".to_string(),
-        m => format!("{} (requested)", m.name()),
-    };
+    let (rows, cols) = (planes.layout.height, planes.layout.width);
+    let choice = choose(opts.method, rows, cols, keep, &opts.randomized);
     progress.begin(Stage::Factorize, planes.planes.len() as u64);
-    let factors = factorize_planes(
-        &planes.planes,
-        method,
-        opts.precision,
-        keep,
-        opts.schedule,
-        progress,
-    )?;
+    let refs: Vec<&Mat<f32>> = planes.planes.iter().collect();
+    let keeps = vec![keep; refs.len()];
+    let factors = factorize_planes_each(&refs, &keeps, &plan(opts), progress)?;
     progress.end(Stage::Factorize);
-    // E = ‖A‖_F², summed in f64 from the samples: exact, and known without any SVD.
-    let energies = parallel::map(&planes.planes, |p| metrics::energy(p.as_ref()));
+    let method_reason = with_fallbacks(choice.reason, choice.method, &factors, &planes);
+    let energies = energies(&planes);
     Ok(Factorized {
         planes,
         factors,
@@ -85,7 +80,102 @@ pub fn factorize_image(
     })
 }
 
-/// Factorizes every plane, sharing the threads as `schedule` says.
+/// Splits `img` into planes and factorizes them as far as `select` needs: everything for the
+/// exact method; for a truncated method, a number of triplets per plane grown until the ranks
+/// `select` picks are those the whole spectrum would give (see [`crate::factorize::grow`]).
+pub fn factorize_for(
+    img: &DynamicImage,
+    opts: &CompressOptions,
+    select: &RankSelect,
+    progress: &dyn Progress,
+) -> Result<Factorized> {
+    let (w, h) = (img.width() as usize, img.height() as usize);
+    if let Some(k) = select.fixed_rank(h, w) {
+        return factorize_image(img, opts, k, progress);
+    }
+    let planes = planes::split(img, opts.color, opts.alpha);
+    let energies = energies(&planes);
+    progress.begin(Stage::Factorize, planes.planes.len() as u64);
+    let grown = grow(&planes.planes, &energies, select, &plan(opts), progress)?;
+    progress.end(Stage::Factorize);
+    let (rows, cols) = (planes.layout.height, planes.layout.width);
+    let first = grown.rounds.first().and_then(|r| r.first()).copied();
+    let choice = choose(
+        opts.method,
+        rows,
+        cols,
+        first.unwrap_or(0),
+        &opts.randomized,
+    );
+    let mut reason = choice.reason;
+    if choice.method != Method::Exact {
+        let steps: Vec<String> = grown
+            .rounds
+            .iter()
+            .map(|r| {
+                let mut r = r.clone();
+                r.dedup();
+                r.iter()
+                    .map(|&k| {
+                        if k == usize::MAX {
+                            "all".into()
+                        } else {
+                            k.to_string()
+                        }
+                    })
+                    .collect::<Vec<_>>()
+                    .join("/")
+            })
+            .collect();
+        reason.push_str(&format!(
+            "; rank found adaptively, triplets computed per round: {}",
+            steps.join(" → ")
+        ));
+    }
+    let method_reason = with_fallbacks(reason, choice.method, &grown.factors, &planes);
+    Ok(Factorized {
+        planes,
+        factors: grown.factors,
+        energies,
+        method_reason,
+    })
+}
+
+/// The factorization plan of `opts`.
+fn plan(opts: &CompressOptions) -> Plan<'_> {
+    Plan {
+        method: opts.method,
+        precision: opts.precision,
+        params: &opts.randomized,
+        schedule: opts.schedule,
+    }
+}
+
+/// E = ‖A‖_F² of every plane, summed in f64 from the samples: exact, and known without any SVD.
+fn energies(planes: &Planes) -> Vec<f64> {
+    parallel::map(&planes.planes, |p| metrics::energy(p.as_ref()))
+}
+
+/// `reason`, plus a note for every plane where a method other than `expected` ran.
+fn with_fallbacks(
+    mut reason: String,
+    expected: Method,
+    factors: &[Factors],
+    planes: &Planes,
+) -> String {
+    for (f, name) in factors.iter().zip(&planes.layout.names) {
+        if f.method != expected {
+            reason.push_str(&format!("; plane {name}: {} ran", f.method.name()));
+            if expected == Method::Partial {
+                reason.push_str(" (the partial SVD did not converge)");
+            }
+        }
+    }
+    reason
+}
+
+/// Factorizes every plane, keeping `keep` triplets, sharing the threads as `schedule` says
+/// (with the randomized method's default tuning).
 pub fn factorize_planes(
     planes: &[Mat<f32>],
     method: Method,
@@ -94,25 +184,15 @@ pub fn factorize_planes(
     schedule: Schedule,
     progress: &dyn Progress,
 ) -> Result<Vec<Factors>> {
-    let threads = parallel::threads();
-    let one = |p: &Mat<f32>, inner: usize| {
-        let f = factorize(p.as_ref(), method, precision, keep, parallel::par(inner));
-        progress.advance(Stage::Factorize, 1);
-        f
+    let refs: Vec<&Mat<f32>> = planes.iter().collect();
+    let params = RandomizedParams::default();
+    let plan = Plan {
+        method,
+        precision,
+        params: &params,
+        schedule,
     };
-    let results: Vec<Result<Factors>> = match schedule {
-        Schedule::AcrossPlanes => parallel::map(planes, |p| one(p, 1)),
-        Schedule::WithinPlanes => planes.iter().map(|p| one(p, threads)).collect(),
-        Schedule::Balanced => {
-            let mut out = Vec::with_capacity(planes.len());
-            for round in planes.chunks(threads.max(1)) {
-                let inner = (threads / round.len()).max(1);
-                out.extend(parallel::map(round, |p| one(p, inner)));
-            }
-            out
-        }
-    };
-    results.into_iter().collect()
+    factorize_planes_each(&refs, &vec![keep; refs.len()], &plan, progress)
 }
 
 /// The result of compressing one image in memory.
@@ -133,9 +213,7 @@ pub fn compress_image(
     opts.rank.validate()?;
     let mut timings = Timings::default();
     let t = Instant::now();
-    let (w, h) = (img.width() as usize, img.height() as usize);
-    let keep = opts.rank.fixed_rank(h, w).unwrap_or(usize::MAX);
-    let mut fz = factorize_image(img, opts, keep, progress)?;
+    let mut fz = factorize_for(img, opts, &opts.rank, progress)?;
     let choice = fz.select(&opts.rank)?;
     for (f, &k) in fz.factors.iter_mut().zip(&choice.ranks) {
         f.truncate(k);

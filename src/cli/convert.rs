@@ -2,7 +2,8 @@
 //! library's.
 
 use svdimg::{
-    AlphaMode, ColorMode, CompressOptions, DecodeLimits, Method, Overwrite, Precision, RankSelect,
+    AlphaMode, ColorMode, CompressOptions, DecodeLimits, Method, Overwrite, Precision,
+    RandomizedParams, RankSelect,
 };
 
 use super::{AlphaArg, ColorArg, CommonArgs, MethodArg, PrecisionArg, RankArgs, RankValue};
@@ -36,6 +37,13 @@ pub fn compress_options(rank: RankSelect, c: &CommonArgs) -> CompressOptions {
         method: match c.method {
             MethodArg::Auto => Method::Auto,
             MethodArg::Exact => Method::Exact,
+            MethodArg::Partial => Method::Partial,
+            MethodArg::Randomized => Method::Randomized,
+        },
+        randomized: RandomizedParams {
+            oversample_percent: c.oversample,
+            power_iters: c.power_iters,
+            seed: c.seed,
         },
         precision: match c.precision {
             PrecisionArg::F32 => Precision::F32,

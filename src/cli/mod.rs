@@ -112,6 +112,17 @@ pub struct CommonArgs {
     /// SVD algorithm.
     #[arg(long, value_enum, default_value_t = MethodArg::Auto)]
     pub method: MethodArg,
+    /// Randomized method: extra sketch columns, in percent of the rank (the sketch is
+    /// k + max(10, k·P/100) columns).
+    #[arg(long, value_name = "P", default_value_t = 10)]
+    pub oversample: usize,
+    /// Randomized method: power iterations (each reads the image twice and grows the Krylov
+    /// basis by one sketch; more is more accurate).
+    #[arg(long, value_name = "Q", default_value_t = 3)]
+    pub power_iters: usize,
+    /// Randomized method: seed of the random sketch (the same seed gives the same output).
+    #[arg(long, value_name = "N", default_value_t = 0x5EED)]
+    pub seed: u64,
     /// Which channels become matrices.
     #[arg(long, value_enum, default_value_t = ColorArg::Rgb)]
     pub color: ColorArg,
@@ -455,6 +466,10 @@ pub enum MethodArg {
     Auto,
     /// faer's dense thin SVD: every singular value.
     Exact,
+    /// faer's Krylov–Schur partial SVD: only the singular values kept.
+    Partial,
+    /// Halko–Martinsson–Tropp randomized SVD: only the singular values kept (seeded).
+    Randomized,
 }
 
 /// `--color`.

@@ -42,9 +42,12 @@ fn build<T: Copy + Into<f64>>(u: MatRef<'_, T>, s: &[T], v: MatRef<'_, T>, keep:
     }
 }
 
-type Triplets<T> = (Mat<T>, Vec<T>, Mat<T>);
+pub(super) type Triplets<T> = (Mat<T>, Vec<T>, Mat<T>);
 
-fn svd_in<T: faer::traits::RealField + Copy>(a: MatRef<'_, T>, par: Par) -> Result<Triplets<T>> {
+pub(super) fn svd_in<T: faer::traits::RealField + Copy>(
+    a: MatRef<'_, T>,
+    par: Par,
+) -> Result<Triplets<T>> {
     let (m, n) = a.shape();
     let r = m.min(n);
     let mut s = faer::diag::Diag::<T>::zeros(r);

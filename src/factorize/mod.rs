@@ -3,13 +3,35 @@
 //! [`Factors`] holds `U_k`, `σ` and `V_k` with the project's sign rule applied: the first nonzero
 //! entry of every `vᵢ` is positive, so every output is deterministic. Singular values are kept in
 //! `f64` whatever precision the SVD ran in; singular vectors in `f32`.
+//!
+//! Three methods compute them ([`Method`]): the exact thin SVD (every singular value), and two
+//! truncated methods that compute only the leading `keep` triplets, [`Method::Partial`] (faer's
+//! Krylov–Schur partial SVD) and [`Method::Randomized`] (Halko–Martinsson–Tropp). [`Method::Auto`]
+//! resolves to one of them by shape and rank ([`choose`], rule in `auto.rs`).
 
+mod auto;
 mod exact;
+mod partial;
+mod randomized;
+mod schedule;
 
 use faer::{Mat, MatRef, Par};
 use serde::Serialize;
 
 use crate::error::Result;
+
+pub use auto::{choose, largest_truncated, resolve, Choice};
+pub use randomized::RandomizedParams;
+pub use schedule::{factorize_planes_each, grow, Grown, Plan, FIRST_ROUND};
+
+/// The floating-point types the truncated methods run in (f32 and f64).
+pub(crate) trait Real:
+    faer::traits::RealField + Copy + From<f32> + Into<f64> + Send + Sync
+{
+}
+
+impl Real for f32 {}
+impl Real for f64 {}
 
 /// Which SVD algorithm runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
@@ -21,6 +43,10 @@ pub enum Method {
     Auto,
     /// faer's dense thin SVD: every singular value, exact to working precision.
     Exact,
+    /// faer's Krylov–Schur partial SVD: the leading `keep` triplets only.
+    Partial,
+    /// Halko–Martinsson–Tropp randomized range finder: the leading `keep` triplets only.
+    Randomized,
 }
 
 impl Method {
@@ -30,6 +56,8 @@ impl Method {
         match self {
             Method::Auto => "auto",
             Method::Exact => "exact",
+            Method::Partial => "partial",
+            Method::Randomized => "randomized",
         }
     }
 }
@@ -61,12 +89,14 @@ impl Precision {
 pub struct Factors {
     /// Left singular vectors, rows × k.
     pub u: Mat<f32>,
-    /// Singular values, non-increasing. Holds at least k values; all min(rows, cols) of them when
-    /// [`Factors::complete`] is true.
+    /// Singular values, non-increasing. When [`Factors::complete`] is true these are all
+    /// min(rows, cols) of them; otherwise (a truncated method ran) exactly the leading values the
+    /// method computed, one per triplet it was asked for, so `s.len()` ≥ [`Factors::rank`] and the
+    /// values beyond `s.len()` are unknown (their squares sum to ‖A‖_F² − Σ s²).
     pub s: Vec<f64>,
     /// Right singular vectors, cols × k (V, not Vᵀ).
     pub v: Mat<f32>,
-    /// Whether `s` holds every singular value.
+    /// Whether `s` holds every singular value (true for the exact method only).
     pub complete: bool,
     /// The method that actually ran.
     pub method: Method,
@@ -90,7 +120,8 @@ impl Factors {
 }
 
 /// Computes the singular triplets of `plane`, keeping vectors for the first `keep` of them
-/// (`usize::MAX`: all). `par` is faer's parallelism inside this one SVD.
+/// (`usize::MAX`: all). `par` is faer's parallelism inside this one SVD. The randomized method
+/// runs with [`RandomizedParams::default`]; see [`factorize_with`].
 pub fn factorize(
     plane: MatRef<'_, f32>,
     method: Method,
@@ -98,11 +129,74 @@ pub fn factorize(
     keep: usize,
     par: Par,
 ) -> Result<Factors> {
-    let mut f = match method {
-        Method::Auto | Method::Exact => exact::thin_svd(plane, precision, keep, par)?,
+    factorize_with(
+        plane,
+        method,
+        precision,
+        keep,
+        &RandomizedParams::default(),
+        par,
+    )
+}
+
+/// [`factorize`] with the randomized method's tuning given. `Auto` resolves through [`choose`];
+/// a truncated method that cannot run (rank too close to min(rows, cols)) or that does not
+/// converge falls back to the exact SVD, and [`Factors::method`] says what ran.
+pub fn factorize_with(
+    plane: MatRef<'_, f32>,
+    method: Method,
+    precision: Precision,
+    keep: usize,
+    params: &RandomizedParams,
+    par: Par,
+) -> Result<Factors> {
+    let (m, n) = plane.shape();
+    let method = choose(method, m, n, keep, params).method;
+    let k = keep.min(m.min(n));
+    let truncated = match (method, precision) {
+        (Method::Exact | Method::Auto, _) => None,
+        (_, Precision::F32) => truncated(plane, method, k, params, par)?,
+        (_, Precision::F64) => {
+            let wide = Mat::<f64>::from_fn(m, n, |i, j| f64::from(plane[(i, j)]));
+            truncated(wide.as_ref(), method, k, params, par)?
+        }
+    };
+    let mut f = match truncated {
+        Some(f) => f,
+        None => exact::thin_svd(plane, precision, keep, par)?,
     };
     fix_signs(&mut f);
     Ok(f)
+}
+
+/// Runs a truncated method in `T`; `None` when it does not apply or did not converge.
+fn truncated<T: Real>(
+    a: MatRef<'_, T>,
+    method: Method,
+    k: usize,
+    params: &RandomizedParams,
+    par: Par,
+) -> Result<Option<Factors>> {
+    let found = match method {
+        Method::Partial => {
+            // Sequential inside: faer's parallel Lanczos sums change the last bits with the
+            // thread count, and the same input must give the same output whatever the threads.
+            let norm = a.norm_l2().into();
+            partial::partial(a, k, norm, params.seed, Par::Seq)
+        }
+        Method::Randomized => Some(randomized::randomized(a, k, params, par)?),
+        Method::Exact | Method::Auto => None,
+    };
+    Ok(found.map(|(u, s, v)| {
+        let to32 = |x: T| Into::<f64>::into(x) as f32;
+        Factors {
+            u: Mat::from_fn(u.nrows(), k, |i, j| to32(u[(i, j)])),
+            s,
+            v: Mat::from_fn(v.nrows(), k, |i, j| to32(v[(i, j)])),
+            complete: false,
+            method,
+        }
+    }))
 }
 
 /// The sign rule: the first entry of each vᵢ whose magnitude is above rounding noise is positive.

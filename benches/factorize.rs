@@ -1,0 +1,89 @@
+//! Criterion benches of the factorize stage alone, on the three planes of a deterministic
+//! photo-like image:
+//! - `factorize/1920x1280-k50`: every method (`exact`, `partial`, `randomized`, `auto`);
+//! - `schedule/<shape>`: the three ways planes share the threads ([`Schedule`]) with the method
+//!   `auto` picks at k = 100 (and the exact SVD with `SVDIMG_BENCH_EXACT=1`);
+//! - `overhead/1024x768`: our exact path against faer's bare `thin_svd` on the same planes.
+//!
+//! `cargo bench --bench factorize` (add `-- schedule` to run one group).
+
+#[path = "support/photo.rs"]
+mod photo;
+
+use std::time::Duration;
+
+use criterion::{criterion_group, criterion_main, Criterion};
+use faer::Mat;
+use svdimg::pipeline::factorize_planes;
+use svdimg::{AlphaMode, ColorMode, Method, NoProgress, Precision, Schedule};
+
+fn planes(w: u32, h: u32) -> Vec<Mat<f32>> {
+    let img = image::DynamicImage::ImageRgb8(photo::photo_like(w, h, 1));
+    svdimg::planes::split(&img, ColorMode::Rgb, AlphaMode::Keep).planes
+}
+
+fn run(p: &[Mat<f32>], method: Method, k: usize, schedule: Schedule) {
+    factorize_planes(p, method, Precision::F32, k, schedule, &NoProgress).expect("SVD converges");
+}
+
+fn methods(c: &mut Criterion) {
+    let p = planes(1920, 1280);
+    let mut g = c.benchmark_group("factorize/1920x1280-k50");
+    g.sample_size(10).warm_up_time(Duration::from_secs(1));
+    for method in [
+        Method::Exact,
+        Method::Partial,
+        Method::Randomized,
+        Method::Auto,
+    ] {
+        g.bench_function(method.name(), |b| {
+            b.iter(|| run(&p, method, 50, Schedule::Balanced))
+        });
+    }
+    g.finish();
+}
+
+fn schedules(c: &mut Criterion) {
+    let exact = std::env::var_os("SVDIMG_BENCH_EXACT").is_some();
+    for (w, h) in [(600, 400), (4000, 3000)] {
+        let p = planes(w, h);
+        let mut g = c.benchmark_group(format!("schedule/{w}x{h}"));
+        g.sample_size(10).warm_up_time(Duration::from_secs(1));
+        let mut runs = vec![(Method::Auto, 100)];
+        if exact || w * h < 1_000_000 {
+            runs.push((Method::Exact, 100));
+        }
+        for (method, k) in runs {
+            for (name, schedule) in [
+                ("balanced", Schedule::Balanced),
+                ("across-planes", Schedule::AcrossPlanes),
+                ("within-planes", Schedule::WithinPlanes),
+            ] {
+                g.bench_function(format!("{}-{name}", method.name()), |b| {
+                    b.iter(|| run(&p, method, k, schedule));
+                });
+            }
+        }
+        g.finish();
+    }
+}
+
+fn overhead(c: &mut Criterion) {
+    let p = planes(1024, 768);
+    let mut g = c.benchmark_group("overhead/1024x768");
+    g.sample_size(10);
+    g.bench_function("svdimg-exact", |b| {
+        b.iter(|| run(&p, Method::Exact, usize::MAX, Schedule::WithinPlanes));
+    });
+    g.bench_function("faer-thin_svd", |b| {
+        b.iter(|| {
+            for plane in &p {
+                plane.thin_svd().expect("SVD converges");
+            }
+        });
+    });
+    g.finish();
+}
+
+criterion_group!(benches, methods, schedules, overhead);
+criterion_main!(benches);
