@@ -384,6 +384,8 @@ fn cli_compress_decompress_info_truncate() {
     let o = run(&[
         "compress",
         &input,
+        "--method",
+        "exact",
         "-k",
         "40",
         "-o",
@@ -434,6 +436,8 @@ fn cli_compress_decompress_info_truncate() {
     let o = run(&[
         "compress",
         &input,
+        "--method",
+        "exact",
         "-k",
         "10",
         "--tolerance",

@@ -155,6 +155,8 @@ fn sheet_size_follows_from_tiles_columns_and_labels_and_scaled_tiles_match() {
     let report = json(&run(&[
         "grid",
         s(&input),
+        "--method",
+        "exact",
         "--ranks",
         "2,4,8,16",
         "--tile-width",

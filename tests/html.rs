@@ -188,6 +188,8 @@ fn compress(input: &Path, k: usize, extra: &[&str], dir: &Path) -> (Vec<u8>, f64
         s(input),
         "-k",
         &ks,
+        "--method",
+        "exact",
         "-o",
         s(&out),
         "--force",

@@ -196,7 +196,13 @@ pub fn build_page(img: &DynamicImage, opts: &HtmlOptions, progress: &dyn Progres
     let (w, h) = (img.width() as usize, img.height() as usize);
     let max_rank = opts.max_rank.max(1).min(w.min(h));
     let t = Instant::now();
-    let fz = factorize_image(img, &opts.factorize, max_rank, progress)?;
+    // The page charts the whole spectrum and its energy curve, which only the exact SVD gives:
+    // `auto` means exact here (a truncated method is used only when asked for by name).
+    let mut factorize = opts.factorize.clone();
+    if factorize.method == crate::Method::Auto {
+        factorize.method = crate::Method::Exact;
+    }
+    let fz = factorize_image(img, &factorize, max_rank, progress)?;
     let factorize_ms = ms(t);
 
     let t = Instant::now();

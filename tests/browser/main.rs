@@ -95,6 +95,8 @@ fn compress(input: &Path, k: usize, dir: &Path) -> (Vec<u8>, f64) {
         s(input),
         "-k",
         &ks,
+        "--method",
+        "exact",
         "-o",
         s(&out),
         "--force",
