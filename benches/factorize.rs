@@ -37,7 +37,7 @@ fn methods(c: &mut Criterion) {
         Method::Auto,
     ] {
         g.bench_function(method.name(), |b| {
-            b.iter(|| run(&p, method, 50, Schedule::Balanced))
+            b.iter(|| run(&p, method, 50, Schedule::Auto))
         });
     }
     g.finish();
@@ -55,6 +55,7 @@ fn schedules(c: &mut Criterion) {
         }
         for (method, k) in runs {
             for (name, schedule) in [
+                ("auto", Schedule::Auto),
                 ("balanced", Schedule::Balanced),
                 ("across-planes", Schedule::AcrossPlanes),
                 ("within-planes", Schedule::WithinPlanes),

@@ -9,10 +9,15 @@ use crate::rank::RankSelect;
 /// How planes share the worker threads during the SVD.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Schedule {
+    /// By the method that runs, from the measurements in the README's Performance section:
+    /// `randomized` → [`Schedule::WithinPlanes`] (its products split into blocks that run in
+    /// parallel), `partial` → [`Schedule::AcrossPlanes`] (it is sequential inside a plane),
+    /// `exact` → [`Schedule::Balanced`].
+    #[default]
+    Auto,
     /// Planes run side by side, as many at once as there are threads; when fewer planes than
     /// threads remain, each gets an equal share of the threads for faer's own parallelism
     /// (3 planes on 2 cores: two side by side, then the third on both cores).
-    #[default]
     Balanced,
     /// Every plane at once, faer sequential inside each.
     AcrossPlanes,
@@ -49,7 +54,7 @@ pub struct CompressOptions {
     pub alpha: AlphaMode,
     /// How planes share threads.
     ///
-    /// Default: `Schedule::Balanced`.
+    /// Default: `Schedule::Auto`.
     pub schedule: Schedule,
     /// Size limits for decoding.
     ///

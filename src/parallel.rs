@@ -39,3 +39,27 @@ pub fn map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync + Send) -> 
         items.iter().map(f).collect()
     }
 }
+
+/// Calls `f(index, chunk)` on consecutive chunks of `chunk_len` items of `items` (the last may be
+/// shorter), in parallel, or sequentially without the feature.
+pub fn for_each_chunk<T: Send>(
+    items: &mut [T],
+    chunk_len: usize,
+    f: impl Fn(usize, &mut [T]) + Sync + Send,
+) {
+    #[cfg(feature = "parallel")]
+    {
+        use rayon::prelude::*;
+        items
+            .par_chunks_mut(chunk_len)
+            .enumerate()
+            .for_each(|(i, c)| f(i, c));
+    }
+    #[cfg(not(feature = "parallel"))]
+    {
+        items
+            .chunks_mut(chunk_len)
+            .enumerate()
+            .for_each(|(i, c)| f(i, c));
+    }
+}

@@ -288,44 +288,84 @@ pub fn merge(planes: &[Mat<f32>], layout: &Layout, alpha: Option<&[u16]>) -> Dyn
     check(planes, layout);
     let (w, h) = (layout.width, layout.height);
     let channels = layout.output_channels();
+    if layout.bit_depth == 16 {
+        let out = merge_into::<u16>(planes, layout, alpha, |v| v);
+        build_image(w as u32, h as u32, channels, 16, out)
+    } else {
+        let out = merge_into::<u8>(planes, layout, alpha, |v| v as u8);
+        build_image8(w as u32, h as u32, channels, out)
+    }
+}
+
+/// Rows per band and columns per tile of [`merge_into`]: a tile's reads (down the columns of
+/// column-major planes) and writes (along interleaved image rows) both stay in cache.
+const TILE: usize = 64;
+
+/// The interleaved output samples of [`merge`], written straight in the output's sample type.
+/// Bands of rows are filled in parallel, tile by tile.
+fn merge_into<S: Copy + Default + Send>(
+    planes: &[Mat<f32>],
+    layout: &Layout,
+    alpha: Option<&[u16]>,
+    narrow: impl Fn(u16) -> S + Sync,
+) -> Vec<S> {
+    let (w, h) = (layout.width, layout.height);
+    let channels = layout.output_channels();
     let colour = if layout.color == ColorMode::Luma {
         1
     } else {
         3
     };
     let peak = layout.peak();
-    let quant = |v: f64| (v.clamp(0.0, 1.0) * peak).round() as u16;
-    let mut out = vec![0u16; w * h * channels];
-    // Walk column by column: faer matrices are column-major.
-    for j in 0..w {
-        for i in 0..h {
-            let base = (i * w + j) * channels;
-            match layout.color {
-                ColorMode::YCbCr => {
-                    let rgb = ycbcr_to_rgb(
-                        f64::from(planes[0][(i, j)]),
-                        f64::from(planes[1][(i, j)]),
-                        f64::from(planes[2][(i, j)]),
-                    );
-                    for k in 0..3 {
-                        out[base + k] = quant(rgb[k]);
+    let quant = |v: f64| narrow((v.clamp(0.0, 1.0) * peak).round() as u16);
+    let mut out = vec![S::default(); w * h * channels];
+    let band_len = TILE * w * channels;
+    crate::parallel::for_each_chunk(&mut out, band_len.max(1), |band, chunk| {
+        let rows = band * TILE..((band + 1) * TILE).min(h);
+        for j0 in (0..w).step_by(TILE) {
+            for j in j0..(j0 + TILE).min(w) {
+                for i in rows.clone() {
+                    let base = ((i - rows.start) * w + j) * channels;
+                    match layout.color {
+                        ColorMode::YCbCr => {
+                            let rgb = ycbcr_to_rgb(
+                                f64::from(planes[0][(i, j)]),
+                                f64::from(planes[1][(i, j)]),
+                                f64::from(planes[2][(i, j)]),
+                            );
+                            for k in 0..3 {
+                                chunk[base + k] = quant(rgb[k]);
+                            }
+                        }
+                        _ => {
+                            for k in 0..colour {
+                                chunk[base + k] = quant(f64::from(planes[k][(i, j)]));
+                            }
+                        }
+                    }
+                    if layout.alpha.is_some() {
+                        chunk[base + colour] = match alpha {
+                            Some(a) => narrow(a[i * w + j]),
+                            None => quant(f64::from(planes[colour][(i, j)])),
+                        };
                     }
                 }
-                _ => {
-                    for k in 0..colour {
-                        out[base + k] = quant(f64::from(planes[k][(i, j)]));
-                    }
-                }
-            }
-            if layout.alpha.is_some() {
-                out[base + colour] = match alpha {
-                    Some(a) => a[i * w + j],
-                    None => quant(f64::from(planes[colour][(i, j)])),
-                };
             }
         }
+    });
+    out
+}
+
+fn build_image8(w: u32, h: u32, channels: usize, s: Vec<u8>) -> DynamicImage {
+    use image::ImageBuffer as B;
+    use DynamicImage as D;
+    const MSG: &str = "buffer length matches dimensions";
+    match channels {
+        1 => D::ImageLuma8(B::from_raw(w, h, s).expect(MSG)),
+        2 => D::ImageLumaA8(B::from_raw(w, h, s).expect(MSG)),
+        3 => D::ImageRgb8(B::from_raw(w, h, s).expect(MSG)),
+        _ => D::ImageRgba8(B::from_raw(w, h, s).expect(MSG)),
     }
-    build_image(w as u32, h as u32, channels, layout.bit_depth, out)
 }
 
 fn build_image(w: u32, h: u32, channels: usize, bit_depth: u8, samples: Vec<u16>) -> DynamicImage {

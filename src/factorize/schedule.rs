@@ -59,10 +59,20 @@ pub fn factorize_planes_each(
         progress.advance(Stage::Factorize, 1);
         f
     };
-    let results: Vec<Result<Factors>> = match plan.schedule {
+    let schedule = match (plan.schedule, planes.first(), keeps.first()) {
+        (Schedule::Auto, Some(p), Some(&keep)) => {
+            match resolve(plan.method, p.nrows(), p.ncols(), keep, plan.params) {
+                Method::Randomized => Schedule::WithinPlanes,
+                Method::Partial => Schedule::AcrossPlanes,
+                _ => Schedule::Balanced,
+            }
+        }
+        (s, ..) => s,
+    };
+    let results: Vec<Result<Factors>> = match schedule {
         Schedule::AcrossPlanes => parallel::map(&jobs, |j| one(j, 1)),
         Schedule::WithinPlanes => jobs.iter().map(|j| one(j, threads)).collect(),
-        Schedule::Balanced => {
+        Schedule::Balanced | Schedule::Auto => {
             let mut out = Vec::with_capacity(jobs.len());
             for round in jobs.chunks(threads.max(1)) {
                 let inner = (threads / round.len()).max(1);
