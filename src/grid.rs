@@ -280,11 +280,7 @@ impl Grid {
             height: l.height,
             color: l.color.name(),
             bit_depth: l.bit_depth,
-            alpha: match l.alpha {
-                None => "none",
-                Some(crate::planes::AlphaMode::Keep) => "kept",
-                Some(crate::planes::AlphaMode::Compress) => "compressed",
-            },
+            alpha: l.alpha_name(),
             method: self
                 .factorized
                 .factors

@@ -21,7 +21,6 @@ use crate::animation::{self, AnimationOptions, AnimationReport};
 use crate::decode::{decode_file, Decoded};
 use crate::encode::{check_output, write_atomically, write_image, OutputFormat};
 use crate::error::{Error, Result};
-use crate::factorize::Method;
 use crate::metrics;
 use crate::options::CompressOptions;
 use crate::parallel;
@@ -465,11 +464,7 @@ pub fn layers_file(
         height: h,
         color: layout.color.name(),
         bit_depth: layout.bit_depth,
-        method: fz
-            .factors
-            .first()
-            .map_or(Method::Exact, |f| f.method)
-            .name(),
+        method: fz.method_name(),
         method_reason: fz.method_reason.clone(),
         precision: opts.factorize.precision.name(),
         threads: parallel::threads(),

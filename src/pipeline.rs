@@ -16,7 +16,7 @@ use crate::factorize::{
 use crate::metrics;
 use crate::options::{CompressOptions, Schedule};
 use crate::parallel;
-use crate::planes::{self, AlphaMode, Planes};
+use crate::planes::{self, Planes};
 use crate::progress::{Progress, Stage};
 use crate::rank::{RankChoice, RankSelect};
 use crate::reconstruct::reconstruct;
@@ -37,6 +37,15 @@ pub struct Factorized {
 }
 
 impl Factorized {
+    /// The name of the SVD method that ran ("exact" for an image without planes).
+    #[must_use]
+    pub fn method_name(&self) -> &'static str {
+        self.factors
+            .first()
+            .map_or(Method::Exact, |f| f.method)
+            .name()
+    }
+
     /// Singular values of every plane.
     #[must_use]
     pub fn spectra(&self) -> Vec<&[f64]> {
@@ -427,16 +436,8 @@ fn build_report(
         height: rows,
         color: layout.color.name(),
         bit_depth: layout.bit_depth,
-        alpha: match layout.alpha {
-            None => "none",
-            Some(AlphaMode::Keep) => "kept",
-            Some(AlphaMode::Compress) => "compressed",
-        },
-        method: fz
-            .factors
-            .first()
-            .map_or(Method::Exact, |f| f.method)
-            .name(),
+        alpha: layout.alpha_name(),
+        method: fz.method_name(),
         method_reason: fz.method_reason.clone(),
         precision: opts.precision.name(),
         threads: parallel::threads(),

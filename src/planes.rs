@@ -45,6 +45,16 @@ pub enum AlphaMode {
     Compress,
 }
 
+/// An alpha handling as reports name it: "none", "kept" or "compressed".
+#[must_use]
+pub fn alpha_name(alpha: Option<AlphaMode>) -> &'static str {
+    match alpha {
+        None => "none",
+        Some(AlphaMode::Keep) => "kept",
+        Some(AlphaMode::Compress) => "compressed",
+    }
+}
+
 /// What the planes stand for, enough to turn reconstructed planes back into an image.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Layout {
@@ -73,6 +83,12 @@ impl Layout {
         } else {
             255.0
         }
+    }
+
+    /// The alpha handling as reports name it: "none", "kept" or "compressed".
+    #[must_use]
+    pub fn alpha_name(&self) -> &'static str {
+        alpha_name(self.alpha)
     }
 
     /// Channels in the output image (colour channels plus alpha).

@@ -18,7 +18,7 @@ use crate::factorize::Precision;
 use crate::metrics;
 use crate::options::CompressOptions;
 use crate::parallel;
-use crate::planes::{self, AlphaMode};
+use crate::planes;
 use crate::progress::{Progress, Stage};
 use crate::rank::energy_rank;
 
@@ -212,11 +212,7 @@ pub fn spectrum_image(
         height: layout.height,
         color: layout.color.name(),
         bit_depth: layout.bit_depth,
-        alpha: match layout.alpha {
-            None => "none",
-            Some(AlphaMode::Keep) => "kept",
-            Some(AlphaMode::Compress) => "compressed",
-        },
+        alpha: layout.alpha_name(),
         precision: opts.precision.name(),
         threads,
         channels,

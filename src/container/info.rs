@@ -103,11 +103,7 @@ impl FileInfo {
             height: h.height,
             color: h.color.name(),
             bit_depth: h.bit_depth,
-            alpha: match h.alpha {
-                None => "none",
-                Some(crate::planes::AlphaMode::Keep) => "kept",
-                Some(crate::planes::AlphaMode::Compress) => "compressed",
-            },
+            alpha: crate::planes::alpha_name(h.alpha),
             tolerance: h.tolerance,
             file_bytes,
             header_bytes: parsed.header_bytes,
