@@ -4,23 +4,15 @@
 use faer::MatRef;
 use image::DynamicImage;
 
-use crate::planes::{canonical, samples};
+use crate::planes::{canonical, samples, Samples};
 use crate::ssim::ssim_plane;
 
 /// ‖A‖_F², summed in f64: the total energy, known without any SVD.
 #[must_use]
 pub fn energy(a: MatRef<'_, f32>) -> f64 {
-    let mut total = 0.0f64;
-    for j in 0..a.ncols() {
-        let col = a.col(j);
-        let mut c = 0.0f64;
-        for i in 0..a.nrows() {
-            let x = f64::from(col[i]);
-            c += x * x;
-        }
-        total += c;
-    }
-    total
+    (0..a.ncols())
+        .map(|j| sum_squares(a.col(j).iter().map(|&x| f64::from(x))))
+        .sum()
 }
 
 /// ‖A − B‖_F, summed in f64.
@@ -28,17 +20,23 @@ pub fn energy(a: MatRef<'_, f32>) -> f64 {
 #[track_caller]
 pub fn frobenius_distance(a: MatRef<'_, f32>, b: MatRef<'_, f32>) -> f64 {
     assert_eq!(a.shape(), b.shape(), "matrices of one shape");
-    let mut total = 0.0f64;
-    for j in 0..a.ncols() {
-        let (ca, cb) = (a.col(j), b.col(j));
-        let mut c = 0.0f64;
-        for i in 0..a.nrows() {
-            let d = f64::from(ca[i]) - f64::from(cb[i]);
-            c += d * d;
-        }
-        total += c;
-    }
+    let total: f64 = (0..a.ncols())
+        .map(|j| {
+            let pairs = a.col(j).iter().zip(b.col(j).iter());
+            sum_squares(pairs.map(|(&x, &y)| f64::from(x) - f64::from(y)))
+        })
+        .sum();
     total.sqrt()
+}
+
+/// Σ x², in four interleaved partial sums (independent additions, so the loop is not held up
+/// by one long chain of dependent ones).
+fn sum_squares(values: impl Iterator<Item = f64>) -> f64 {
+    let mut acc = [0.0f64; 4];
+    for (i, x) in values.enumerate() {
+        acc[i % 4] += x * x;
+    }
+    (acc[0] + acc[1]) + (acc[2] + acc[3])
 }
 
 /// Σ_{i≤k} σᵢ².
@@ -122,19 +120,14 @@ pub fn quality(
     let stride = usize::from(a.color().channel_count());
     let (w, h) = (a.width() as usize, a.height() as usize);
     let per_channel = |ch: usize| -> (f64, Option<f64>) {
-        let mut sq = 0.0f64;
-        for p in 0..w * h {
-            let d = f64::from(sa.get(p * stride + ch)) - f64::from(sb.get(p * stride + ch));
-            sq += d * d;
-        }
         let scale = (1.0 / peak) as f32;
-        let plane = |s: &crate::planes::Samples<'_>| -> Vec<f32> {
-            (0..w * h)
-                .map(|p| f32::from(s.get(p * stride + ch)) * scale)
-                .collect()
+        let (sq, pa, pb) = match (&sa, &sb) {
+            (Samples::U8(a), Samples::U8(b)) => channel_pair(a, b, stride, ch, scale),
+            (Samples::U16(a), Samples::U16(b)) => channel_pair(a, b, stride, ch, scale),
+            _ => unreachable!("images of one layout have one sample type"),
         };
         let ssim = if w >= 11 && h >= 11 {
-            ssim_plane(&plane(&sa), &plane(&sb), w, h)
+            ssim_plane(&pa, &pb, w, h)
         } else {
             None
         };
@@ -153,6 +146,28 @@ pub fn quality(
         psnr: psnr(mse, peak),
         ssim,
     }
+}
+
+/// Channel `ch` of two interleaved sample buffers (`stride` samples per pixel): the sum of
+/// squared differences, and both channels as planes scaled by `scale`.
+fn channel_pair<T: Copy + Into<f32>>(
+    a: &[T],
+    b: &[T],
+    stride: usize,
+    ch: usize,
+    scale: f32,
+) -> (f64, Vec<f32>, Vec<f32>) {
+    let n = a.len() / stride;
+    let (mut pa, mut pb) = (Vec::with_capacity(n), Vec::with_capacity(n));
+    let mut sq = 0.0f64;
+    for (x, y) in a.chunks_exact(stride).zip(b.chunks_exact(stride)) {
+        let (x, y): (f32, f32) = (x[ch].into(), y[ch].into());
+        let d = f64::from(x) - f64::from(y);
+        sq += d * d;
+        pa.push(x * scale);
+        pb.push(y * scale);
+    }
+    (sq, pa, pb)
 }
 
 trait Layout {

@@ -313,6 +313,16 @@ pub fn merge(planes: &[Mat<f32>], layout: &Layout, alpha: Option<&[u16]>) -> Dyn
     }
 }
 
+/// `x.round() as u16` for `x` in [0, 65535] (and NaN → 0), without the libm call that
+/// `f64::round` compiles to on baseline x86-64: the integer part by truncation, then half away
+/// from zero by an exact comparison of the fraction (both steps are exact below 2⁵²).
+#[inline]
+pub(crate) fn round_to_sample(x: f64) -> u16 {
+    let whole = x as u16;
+    let fraction = x - f64::from(whole);
+    whole + u16::from(fraction >= 0.5)
+}
+
 /// Rows per band and columns per tile of [`merge_into`]: a tile's reads (down the columns of
 /// column-major planes) and writes (along interleaved image rows) both stay in cache.
 const TILE: usize = 64;
@@ -333,37 +343,63 @@ fn merge_into<S: Copy + Default + Send>(
         3
     };
     let peak = layout.peak();
-    let quant = |v: f64| narrow((v.clamp(0.0, 1.0) * peak).round() as u16);
+    let quant = |v: f64| narrow(round_to_sample(v.clamp(0.0, 1.0) * peak));
+    let ycbcr = layout.color == ColorMode::YCbCr;
+    // Planes that become output channels: the colour planes and a compressed alpha plane.
+    let from_planes = if layout.alpha.is_some() && alpha.is_none() {
+        colour + 1
+    } else {
+        colour
+    };
     let mut out = vec![S::default(); w * h * channels];
     let band_len = TILE * w * channels;
     crate::parallel::for_each_chunk(&mut out, band_len.max(1), |band, chunk| {
         let rows = band * TILE..((band + 1) * TILE).min(h);
+        let n = rows.len();
+        // One TILE × TILE block of every plane, transposed to row-major, so that both the
+        // reads here and the writes below run along memory.
+        let mut block = vec![0.0f32; from_planes * TILE * TILE];
         for j0 in (0..w).step_by(TILE) {
-            for j in j0..(j0 + TILE).min(w) {
-                for i in rows.clone() {
-                    let base = ((i - rows.start) * w + j) * channels;
-                    match layout.color {
-                        ColorMode::YCbCr => {
-                            let rgb = ycbcr_to_rgb(
-                                f64::from(planes[0][(i, j)]),
-                                f64::from(planes[1][(i, j)]),
-                                f64::from(planes[2][(i, j)]),
-                            );
-                            for k in 0..3 {
-                                chunk[base + k] = quant(rgb[k]);
-                            }
-                        }
-                        _ => {
-                            for k in 0..colour {
-                                chunk[base + k] = quant(f64::from(planes[k][(i, j)]));
-                            }
+            let cols = j0..(j0 + TILE).min(w);
+            for (p, dst) in block.chunks_exact_mut(TILE * TILE).enumerate() {
+                for (jj, j) in cols.clone().enumerate() {
+                    let src = &planes[p].col_as_slice(j)[rows.clone()];
+                    for (r, &v) in src.iter().enumerate() {
+                        dst[r * TILE + jj] = v;
+                    }
+                }
+            }
+            let plane = |p: usize, r: usize| &block[p * TILE * TILE + r * TILE..][..cols.len()];
+            for r in 0..n {
+                let line = &mut chunk[(r * w + j0) * channels..(r * w + cols.end) * channels];
+                if ycbcr {
+                    let (y, cb, cr) = (plane(0, r), plane(1, r), plane(2, r));
+                    for (jj, px) in line.chunks_exact_mut(channels).enumerate() {
+                        let rgb =
+                            ycbcr_to_rgb(f64::from(y[jj]), f64::from(cb[jj]), f64::from(cr[jj]));
+                        px[0] = quant(rgb[0]);
+                        px[1] = quant(rgb[1]);
+                        px[2] = quant(rgb[2]);
+                    }
+                    if from_planes > 3 {
+                        let a = plane(3, r);
+                        for (jj, px) in line.chunks_exact_mut(channels).enumerate() {
+                            px[3] = quant(f64::from(a[jj]));
                         }
                     }
-                    if layout.alpha.is_some() {
-                        chunk[base + colour] = match alpha {
-                            Some(a) => narrow(a[i * w + j]),
-                            None => quant(f64::from(planes[colour][(i, j)])),
-                        };
+                } else {
+                    for p in 0..from_planes {
+                        let src = plane(p, r);
+                        for (px, &v) in line.chunks_exact_mut(channels).zip(src) {
+                            px[p] = quant(f64::from(v));
+                        }
+                    }
+                }
+                if let (Some(a), true) = (alpha, layout.alpha.is_some()) {
+                    let i = rows.start + r;
+                    let src = &a[i * w + j0..i * w + cols.end];
+                    for (px, &v) in line.chunks_exact_mut(channels).zip(src) {
+                        px[colour] = narrow(v);
                     }
                 }
             }
@@ -420,6 +456,29 @@ pub fn samples_u16(img: &DynamicImage) -> Vec<u16> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sample_rounding_equals_f64_round() {
+        let below = |x: f64| f64::from_bits(x.to_bits() - 1);
+        let above = |x: f64| f64::from_bits(x.to_bits() + 1);
+        let mut xs = vec![0.0, f64::MIN_POSITIVE, 0.5, below(0.5), above(0.5), 65535.0];
+        for n in [1.0, 2.0, 127.0, 254.0, 255.0, 1000.0, 65533.0, 65534.0] {
+            let half = n + 0.5;
+            xs.extend([n, below(n), above(n), half, below(half), above(half)]);
+        }
+        let mut s = 0x2545_f491_u64;
+        for _ in 0..100_000 {
+            s ^= s << 13;
+            s ^= s >> 7;
+            s ^= s << 17;
+            let v = (s >> 11) as f64 / (1u64 << 53) as f64;
+            xs.extend([v * 255.0, v * 65535.0, f64::from(v as f32) * 255.0]);
+        }
+        for x in xs {
+            assert_eq!(round_to_sample(x), x.round() as u16, "{x:?}");
+        }
+        assert_eq!(round_to_sample(f64::NAN), f64::NAN.round() as u16);
+    }
 
     #[test]
     fn ycbcr_round_trips() {

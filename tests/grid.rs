@@ -179,15 +179,10 @@ fn sheet_size_follows_from_tiles_columns_and_labels_and_scaled_tiles_match() {
     assert_eq!(sheet.height(), 2 * (133 + label) + 3 * gap);
     assert_eq!((n("width"), n("height")), sheet.dimensions());
 
-    // A scaled tile is the compress output scaled the same way.
+    // A scaled tile is the compress output reduced the same way (area averaging).
     let out = dir.path().join("k8.png");
     let _ = compress_json(&input, 8, &out);
-    let scaled = image::imageops::resize(
-        &image::open(&out).unwrap().to_rgba8(),
-        200,
-        133,
-        image::imageops::FilterType::Lanczos3,
-    );
+    let scaled = svdimg::draw::downscale(&image::open(&out).unwrap().to_rgba8(), 200, 133);
     assert!(tile(&sheet.to_rgba8(), l, 3, 200, 133) == scaled);
 
     // The default layout is landscape.

@@ -6,8 +6,9 @@
 //   1. decode   the quantized vectors (base64 → signed 8/16-bit → q · scale / Q) into
 //               Float64Arrays, with σᵢ folded into uᵢ;
 //   2. update   a running sum S = Σ_{i≤k} σᵢ uᵢ vᵢᵀ per channel, by adding or subtracting
-//               rank-one terms (or rebuilding from zero when that is fewer terms). Big jumps are
-//               done in slices of a few milliseconds so the page never freezes;
+//               rank-one terms, starting from the current k, from zero, or from a checkpoint
+//               (S saved every few ranks, built in idle time), whichever is fewest terms away.
+//               Work is done in slices of a few tens of milliseconds so the page never freezes;
 //   3. render   clamp S to [0, 1], round to 8 bits exactly as svdimg does, draw it (or the
 //               amplified difference |A − A_k|), and compute PSNR against the original pixels.
 //
@@ -68,9 +69,45 @@
 
   // ---------------------------------------------------------------- 2. the running sum
 
+  /** Memory the saved sums (checkpoints) may take, in bytes. */
+  const CHECKPOINT_BUDGET = 128 * 1024 * 1024;
+
+  /**
+   * Adds (sign = +1) or subtracts (sign = −1) terms t0 ≤ i < t1 of every plane to `sums`. Rows
+   * outer, four terms at a time inner: each row of S is loaded and stored once per four terms.
+   */
+  function applyTerms(factors, sums, t0, t1, sign) {
+    for (let p = 0; p < PLANES; p++) {
+      const { us, v } = factors[p];
+      const s = sums[p];
+      for (let r = 0; r < VH; r++) {
+        const row = r * VW;
+        let t = t0;
+        for (; t + 4 <= t1; t += 4) {
+          const a0 = sign * us[t * VH + r], a1 = sign * us[(t + 1) * VH + r];
+          const a2 = sign * us[(t + 2) * VH + r], a3 = sign * us[(t + 3) * VH + r];
+          const o0 = t * VW, o1 = o0 + VW, o2 = o1 + VW, o3 = o2 + VW;
+          for (let c = 0; c < VW; c++) {
+            s[row + c] += a0 * v[o0 + c] + a1 * v[o1 + c] + a2 * v[o2 + c] + a3 * v[o3 + c];
+          }
+        }
+        for (; t < t1; t++) {
+          const a = sign * us[t * VH + r], o = t * VW;
+          for (let c = 0; c < VW; c++) s[row + c] += a * v[o + c];
+        }
+      }
+    }
+  }
+
   /**
    * The rank-k approximation of every plane as a running Float64 sum (row-major, VH × VW).
    * Float64 keeps adding and subtracting the same terms drift-free for any realistic session.
+   *
+   * Checkpoints make large jumps cheap: the sums at every rank that is a multiple of `every`
+   * are saved (as Float32, within CHECKPOINT_BUDGET), built from zero in idle time by
+   * `buildCheckpoints`. A jump then starts from whichever is closest to the target — the
+   * current k, zero, or a checkpoint — so it costs at most every / 2 rank-one terms once the
+   * checkpoints exist.
    */
   class Approximation {
     constructor(factors) {
@@ -78,47 +115,52 @@
       this.sums = factors.map(() => new Float64Array(PIXELS));
       this.k = 0;
       this.terms = 0; // rank-one terms applied since the last reset of the counter
+      this.restoredFrom = null; // the checkpoint (or 0) restored since then, if any
+      const bytesPerRank = PLANES * PIXELS * 4;
+      this.every = Math.max(2, Math.ceil((K * bytesPerRank) / CHECKPOINT_BUDGET));
+      this.saved = new Map(); // rank → per plane Float32Array
+      this.builder = null; // { k, sums } while checkpoints are being built
+      this.buildMs = 0; // time spent building checkpoints
     }
 
-    /**
-     * Adds (sign = +1) or subtracts (sign = −1) terms t0 ≤ i < t1 of every plane. Rows outer,
-     * four terms at a time inner: each row of S is loaded and stored once per four terms.
-     */
     apply(t0, t1, sign) {
-      for (let p = 0; p < PLANES; p++) {
-        const { us, v } = this.factors[p];
-        const s = this.sums[p];
-        for (let r = 0; r < VH; r++) {
-          const row = r * VW;
-          let t = t0;
-          for (; t + 4 <= t1; t += 4) {
-            const a0 = sign * us[t * VH + r], a1 = sign * us[(t + 1) * VH + r];
-            const a2 = sign * us[(t + 2) * VH + r], a3 = sign * us[(t + 3) * VH + r];
-            const o0 = t * VW, o1 = o0 + VW, o2 = o1 + VW, o3 = o2 + VW;
-            for (let c = 0; c < VW; c++) {
-              s[row + c] += a0 * v[o0 + c] + a1 * v[o1 + c] + a2 * v[o2 + c] + a3 * v[o3 + c];
-            }
-          }
-          for (; t < t1; t++) {
-            const a = sign * us[t * VH + r], o = t * VW;
-            for (let c = 0; c < VW; c++) s[row + c] += a * v[o + c];
-          }
+      applyTerms(this.factors, this.sums, t0, t1, sign);
+      this.terms += t1 - t0;
+    }
+
+    /** The checkpoint (or 0) nearest to `target`, and how many terms it is away. */
+    nearestStart(target) {
+      let best = 0, cost = target;
+      const below = Math.floor(target / this.every) * this.every;
+      for (const c of [below, below + this.every]) {
+        // Restoring a checkpoint costs about one term (a copy of every plane).
+        if (this.saved.has(c) && Math.abs(target - c) + 1 < cost) {
+          best = c;
+          cost = Math.abs(target - c) + 1;
         }
       }
-      this.terms += t1 - t0;
+      return { start: best, cost };
+    }
+
+    /** Puts the sums at `start` (0 or a saved rank). */
+    restore(start) {
+      if (start === 0) {
+        for (const s of this.sums) s.fill(0);
+      } else {
+        this.saved.get(start).forEach((snap, p) => this.sums[p].set(snap));
+      }
+      this.k = start;
+      this.restoredFrom = start;
     }
 
     /**
      * Moves k toward `target`, spending about `budgetMs`; returns true once k === target.
-     * Chooses between stepping from the current k and rebuilding from zero, whichever needs
-     * fewer rank-one terms.
+     * Starts from the current k, zero or a checkpoint, whichever needs fewest rank-one terms.
      */
     advance(target, budgetMs) {
       const start = performance.now();
-      if (target < this.k && this.k - target > target) {
-        for (const s of this.sums) s.fill(0);
-        this.k = 0;
-      }
+      const from = this.nearestStart(target);
+      if (from.cost < Math.abs(target - this.k)) this.restore(from.start);
       // Terms per slice: enough to amortise the loop, few enough to stay near the budget.
       const slice = 4;
       while (this.k !== target) {
@@ -135,6 +177,35 @@
       }
       return true;
     }
+
+    /** Whether every checkpoint up to K exists. */
+    get checkpointsReady() {
+      return this.builder === null && this.saved.size === Math.floor(K / this.every);
+    }
+
+    /**
+     * Builds checkpoints for about `budgetMs`, from zero upward in its own sums (so the shown
+     * image is never disturbed); returns true when all exist. Called only when the page is idle.
+     */
+    buildCheckpoints(budgetMs) {
+      if (this.checkpointsReady) return true;
+      const start = performance.now();
+      if (this.builder === null) {
+        this.builder = { k: 0, sums: this.factors.map(() => new Float64Array(PIXELS)) };
+      }
+      const b = this.builder;
+      const last = Math.floor(K / this.every) * this.every;
+      while (b.k < last && performance.now() - start < budgetMs) {
+        // Four terms at a time, so one call stays near its budget.
+        const next = Math.min(b.k + 4, (Math.floor(b.k / this.every) + 1) * this.every);
+        applyTerms(this.factors, b.sums, b.k, next, 1);
+        b.k = next;
+        if (b.k % this.every === 0) this.saved.set(b.k, b.sums.map((s) => Float32Array.from(s)));
+      }
+      if (b.k >= last) this.builder = null; // frees the builder's sums
+      this.buildMs += performance.now() - start;
+      return this.checkpointsReady;
+    }
   }
 
   // ---------------------------------------------------------------- 3. render
@@ -150,50 +221,53 @@
 
   /** Clamp to [0, 1] and round to 8 bits: svdimg's rule (round half away from zero). */
   function to8(x) {
-    return Math.round((x < 0 ? 0 : x > 1 ? 1 : x) * 255);
+    return x <= 0 ? 0 : x >= 1 ? 255 : Math.round(x * 255);
   }
 
   /**
-   * Writes the rank-k image (or |A − A_k| × gain) into `pixels` (RGBA) and returns the sum of
-   * squared 8-bit differences against `original` (RGBA) over the colour channels. One tight loop
-   * per colour mode, every array in a local: this runs over every pixel on every redraw.
+   * Writes the rank-k image (or |A − A_k| × gain) into `pixels` (RGBA bytes, written as one
+   * little-endian 32-bit word per pixel, as every browser engine stores them) and returns the sum of squared 8-bit differences
+   * against `original` (RGBA) over the colour channels. One tight loop per case, every array
+   * in a local: this runs over every pixel on every redraw.
    */
   function renderInto(sums, original, pixels, diff, gain) {
+    const words = new Uint32Array(pixels.buffer, pixels.byteOffset, PIXELS);
+    const OPAQUE = 0xff000000;
     let squares = 0;
-    const shade = (q, o) => (diff ? Math.min(255, Math.abs(q - o) * gain) : q);
     if (COLOUR === 1) {
       const a = sums[0];
       for (let p = 0, o = 0; p < PIXELS; p++, o += 4) {
         const q = to8(a[p]);
         const d = q - original[o];
         squares += d * d;
-        const v = shade(q, original[o]);
-        pixels[o] = v;
-        pixels[o + 1] = v;
-        pixels[o + 2] = v;
-        pixels[o + 3] = 255;
+        const v = diff ? Math.min(255, Math.abs(d) * gain) | 0 : q;
+        words[p] = (OPAQUE | (v << 16) | (v << 8) | v) >>> 0;
       }
       return squares;
     }
-    const ycc = meta.color === "ycbcr";
     const s0 = sums[0], s1 = sums[1], s2 = sums[2];
+    const ycc = meta.color === "ycbcr";
     for (let p = 0, o = 0; p < PIXELS; p++, o += 4) {
-      let r = s0[p], g = s1[p], b = s2[p];
+      let qr, qg, qb;
       if (ycc) {
         // Full-range BT.601 YCbCr → RGB, the same constants as svdimg's planes.rs.
-        const y = r, cb = g - 0.5, cr = b - 0.5;
-        r = y + 1.402 * cr;
-        g = y - 0.344136286201022 * cb - 0.714136286201022 * cr;
-        b = y + 1.772 * cb;
+        const y = s0[p], cb = s1[p] - 0.5, cr = s2[p] - 0.5;
+        qr = to8(y + 1.402 * cr);
+        qg = to8(y - 0.344136286201022 * cb - 0.714136286201022 * cr);
+        qb = to8(y + 1.772 * cb);
+      } else {
+        qr = to8(s0[p]);
+        qg = to8(s1[p]);
+        qb = to8(s2[p]);
       }
-      const qr = to8(r), qg = to8(g), qb = to8(b);
-      const or = original[o], og = original[o + 1], ob = original[o + 2];
-      const dr = qr - or, dg = qg - og, db = qb - ob;
+      const dr = qr - original[o], dg = qg - original[o + 1], db = qb - original[o + 2];
       squares += dr * dr + dg * dg + db * db;
-      pixels[o] = shade(qr, or);
-      pixels[o + 1] = shade(qg, og);
-      pixels[o + 2] = shade(qb, ob);
-      pixels[o + 3] = 255;
+      if (diff) {
+        qr = Math.min(255, Math.abs(dr) * gain) | 0;
+        qg = Math.min(255, Math.abs(dg) * gain) | 0;
+        qb = Math.min(255, Math.abs(db) * gain) | 0;
+      }
+      words[p] = (OPAQUE | (qb << 16) | (qg << 8) | qr) >>> 0;
     }
     return squares;
   }
@@ -598,6 +672,7 @@
       psnrView: null,
       psnr: null,
       done: false,
+      idleQueued: false,
     };
 
     function setRank(k) {
@@ -630,6 +705,18 @@
       draw();
       state.busy = false;
       if (approx.k !== state.target) schedule();
+      else idle();
+    }
+
+    /** In idle time, slice by slice, builds the checkpoints that make large jumps fast. */
+    function idle() {
+      if (approx.checkpointsReady || state.idleQueued) return;
+      state.idleQueued = true;
+      setTimeout(() => {
+        state.idleQueued = false;
+        if (state.busy) return; // a redraw runs first; it calls idle() again when done
+        if (!approx.buildCheckpoints(25)) idle();
+      }, 0);
     }
 
     /** Renders the current k into the canvas and records the redraw time. */
@@ -650,18 +737,22 @@
           renderMs: end - t0,           // rounding, PSNR, putImageData
           putMs: state.putMs,           // putImageData alone
           terms: approx.terms,
+          from: approx.restoredFrom,
         };
         state.pendingSince = null;
       }
       state.updateMs = 0;
       approx.terms = 0;
+      approx.restoredFrom = null;
       state.done = approx.k === state.target;
       $("status").textContent = "";
       updatePsnr();
       const r = state.lastRedraw;
       if (r) {
         $("redraw").textContent = "Last redraw: " + r.ms.toFixed(1) + " ms for rank " + r.k + " (" + r.terms +
-          " rank-one term" + (r.terms === 1 ? "" : "s") + " per channel added or removed, " + VW + "×" + VH + " px).";
+          " rank-one term" + (r.terms === 1 ? "" : "s") + " per channel added or removed" +
+          (r.from === null ? "" : r.from === 0 ? ", from zero" : ", from the saved sum at k = " + r.from) +
+          ", " + VW + "×" + VH + " px).";
       }
     }
 
@@ -783,6 +874,9 @@
         psnrView: state.psnrView,
         lastRedraw: state.lastRedraw,
         mode: state.mode,
+        checkpointsReady: approx.checkpointsReady,
+        checkpointEvery: approx.every,
+        checkpointBuildMs: approx.buildMs,
       }),
     };
     setRank(state.target);

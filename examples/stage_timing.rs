@@ -1,0 +1,49 @@
+//! Times the per-tile stages on one image, single-threaded and repeated: merge (planes →
+//! image), the Frobenius distance, and quality (PSNR + SSIM). For profiling.
+//!
+//! `cargo run --release --example stage_timing -- samples/coffee.png`
+use std::time::Instant;
+
+use svdimg::{metrics, planes};
+
+fn main() {
+    let path = std::env::args()
+        .nth(1)
+        .unwrap_or("samples/coffee.png".into());
+    let img = svdimg::decode_file(std::path::Path::new(&path), &Default::default())
+        .expect("decodes")
+        .image;
+    let p = planes::split(&img, svdimg::ColorMode::Rgb, svdimg::AlphaMode::Keep);
+    let reps = 20;
+    let time = |name: &str, f: &mut dyn FnMut()| {
+        let t = Instant::now();
+        for _ in 0..reps {
+            f();
+        }
+        println!(
+            "{name:>12}: {:.2} ms",
+            t.elapsed().as_secs_f64() * 1e3 / reps as f64
+        );
+    };
+    let mut out = None;
+    time("merge", &mut || {
+        out = Some(planes::merge(&p.planes, &p.layout, None))
+    });
+    let out = out.unwrap();
+    time("frobenius", &mut || {
+        std::hint::black_box(metrics::frobenius_distance(
+            p.planes[0].as_ref(),
+            p.planes[1].as_ref(),
+        ));
+    });
+    time("quality", &mut || {
+        std::hint::black_box(metrics::quality(&img, &out, 3, 255.0));
+    });
+    time("downscale", &mut || {
+        std::hint::black_box(svdimg::draw::downscale(
+            &out.to_rgba8(),
+            out.width() / 2,
+            out.height() / 2,
+        ));
+    });
+}
