@@ -7,13 +7,29 @@ use faer::{Mat, MatRef, Par};
 use super::{Factors, Method, Precision};
 use crate::error::{Error, Result};
 
+/// Samples from which a plane's SVD is split into [`TASKS`] parallel tasks.
+const PARALLEL_FROM: usize = 256 * 256;
+
+/// Tasks faer splits a large SVD into. faer's result depends on this number (its parallel
+/// reductions are split that way) but not on how many threads run the tasks, so it is fixed
+/// here, not taken from the thread count: the same image gives the same bits on every machine
+/// and with any `--threads`.
+const TASKS: usize = 4;
+
 /// Thin SVD of `plane` in the requested precision; vectors of the first `keep` triplets are kept.
+///
+/// The parallelism is chosen from the plane's size alone (see [`TASKS`]); the caller's
+/// thread budget does not enter.
 pub(super) fn thin_svd(
     plane: MatRef<'_, f32>,
     precision: Precision,
     keep: usize,
-    par: Par,
 ) -> Result<Factors> {
+    let par = if plane.nrows() * plane.ncols() >= PARALLEL_FROM {
+        crate::parallel::par(TASKS)
+    } else {
+        Par::Seq
+    };
     match precision {
         Precision::F32 => {
             let (u, s, v) = svd_in::<f32>(plane, par)?;

@@ -163,7 +163,7 @@ pub fn factorize_with(
     };
     let mut f = match truncated {
         Some(f) => f,
-        None => exact::thin_svd(plane, precision, keep, par)?,
+        None => exact::thin_svd(plane, precision, keep)?,
     };
     fix_signs(&mut f);
     Ok(f)
