@@ -59,6 +59,7 @@ fn schedules(c: &mut Criterion) {
                 ("balanced", Schedule::Balanced),
                 ("across-planes", Schedule::AcrossPlanes),
                 ("within-planes", Schedule::WithinPlanes),
+                ("shared", Schedule::Shared),
             ] {
                 g.bench_function(format!("{}-{name}", method.name()), |b| {
                     b.iter(|| run(&p, method, k, schedule));

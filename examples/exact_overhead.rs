@@ -12,14 +12,24 @@ use svdimg::{AlphaMode, ColorMode, Method, NoProgress, Precision, Schedule};
 mod photo;
 
 fn main() {
-    let reps: usize = std::env::args().nth(1).and_then(|s| s.parse().ok()).unwrap_or(5);
+    let reps: usize = std::env::args()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(5);
     let img = image::DynamicImage::ImageRgb8(photo::photo_like(1024, 768, 1));
     let planes: Vec<Mat<f32>> = svdimg::planes::split(&img, ColorMode::Rgb, AlphaMode::Keep).planes;
     let (mut ours, mut bare) = (Vec::new(), Vec::new());
     for _ in 0..reps {
         let t = Instant::now();
-        factorize_planes(&planes, Method::Exact, Precision::F32, usize::MAX, Schedule::WithinPlanes, &NoProgress)
-            .expect("SVD converges");
+        factorize_planes(
+            &planes,
+            Method::Exact,
+            Precision::F32,
+            usize::MAX,
+            Schedule::WithinPlanes,
+            &NoProgress,
+        )
+        .expect("SVD converges");
         ours.push(t.elapsed().as_secs_f64() * 1e3);
         let t = Instant::now();
         for p in &planes {

@@ -71,6 +71,7 @@ fn main() {
                 ("balanced", Schedule::Balanced),
                 ("across planes", Schedule::AcrossPlanes),
                 ("within planes", Schedule::WithinPlanes),
+                ("shared", Schedule::Shared),
             ] {
                 let mut best = (f64::MAX, 0.0);
                 for _ in 0..repeat {

@@ -14,7 +14,10 @@ fn main() {
         .expect("decodes")
         .image;
     let p = planes::split(&img, svdimg::ColorMode::Rgb, svdimg::AlphaMode::Keep);
-    let reps = 20;
+    let reps: usize = std::env::args()
+        .nth(2)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(20);
     let time = |name: &str, f: &mut dyn FnMut()| {
         let t = Instant::now();
         for _ in 0..reps {
@@ -25,6 +28,16 @@ fn main() {
             t.elapsed().as_secs_f64() * 1e3 / reps as f64
         );
     };
+    time("split", &mut || {
+        std::hint::black_box(planes::split(
+            &img,
+            svdimg::ColorMode::Rgb,
+            svdimg::AlphaMode::Keep,
+        ));
+    });
+    time("energy", &mut || {
+        std::hint::black_box(metrics::energy(p.planes[0].as_ref()));
+    });
     let mut out = None;
     time("merge", &mut || {
         out = Some(planes::merge(&p.planes, &p.layout, None))

@@ -5,7 +5,7 @@ use faer::MatRef;
 use image::DynamicImage;
 
 use crate::planes::{canonical, samples, Samples};
-use crate::ssim::ssim_plane;
+use crate::ssim::ssim_channel;
 
 /// ‖A‖_F², summed in f64: the total energy, known without any SVD.
 #[must_use]
@@ -120,18 +120,18 @@ pub fn quality(
     let stride = usize::from(a.color().channel_count());
     let (w, h) = (a.width() as usize, a.height() as usize);
     let per_channel = |ch: usize| -> (f64, Option<f64>) {
-        let scale = (1.0 / peak) as f32;
-        let (sq, pa, pb) = match (&sa, &sb) {
-            (Samples::U8(a), Samples::U8(b)) => channel_pair(a, b, stride, ch, scale),
-            (Samples::U16(a), Samples::U16(b)) => channel_pair(a, b, stride, ch, scale),
+        let at = (stride, ch, (1.0 / peak) as f32);
+        match (&sa, &sb) {
+            (Samples::U8(a), Samples::U8(b)) => (
+                squared_error(a, b, stride, ch),
+                ssim_channel(a, b, at, w, h),
+            ),
+            (Samples::U16(a), Samples::U16(b)) => (
+                squared_error(a, b, stride, ch),
+                ssim_channel(a, b, at, w, h),
+            ),
             _ => unreachable!("images of one layout have one sample type"),
-        };
-        let ssim = if w >= 11 && h >= 11 {
-            ssim_plane(&pa, &pb, w, h)
-        } else {
-            None
-        };
-        (sq, ssim)
+        }
     };
     let channel_list: Vec<usize> = (0..channels).collect();
     let results = crate::parallel::map(&channel_list, |&ch| per_channel(ch));
@@ -148,26 +148,15 @@ pub fn quality(
     }
 }
 
-/// Channel `ch` of two interleaved sample buffers (`stride` samples per pixel): the sum of
-/// squared differences, and both channels as planes scaled by `scale`.
-fn channel_pair<T: Copy + Into<f32>>(
-    a: &[T],
-    b: &[T],
-    stride: usize,
-    ch: usize,
-    scale: f32,
-) -> (f64, Vec<f32>, Vec<f32>) {
-    let n = a.len() / stride;
-    let (mut pa, mut pb) = (Vec::with_capacity(n), Vec::with_capacity(n));
+/// Σ (a − b)² over channel `ch` of two interleaved sample buffers (`stride` samples per pixel).
+fn squared_error<T: Copy + Into<f32>>(a: &[T], b: &[T], stride: usize, ch: usize) -> f64 {
     let mut sq = 0.0f64;
     for (x, y) in a.chunks_exact(stride).zip(b.chunks_exact(stride)) {
         let (x, y): (f32, f32) = (x[ch].into(), y[ch].into());
         let d = f64::from(x) - f64::from(y);
         sq += d * d;
-        pa.push(x * scale);
-        pb.push(y * scale);
     }
-    (sq, pa, pb)
+    sq
 }
 
 trait Layout {

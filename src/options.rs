@@ -10,9 +10,9 @@ use crate::rank::RankSelect;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Schedule {
     /// By the method that runs, from the measurements in the README's Performance section:
-    /// `randomized` → [`Schedule::WithinPlanes`] (its products split into blocks that run in
-    /// parallel), `partial` → [`Schedule::AcrossPlanes`] (it is sequential inside a plane),
-    /// `exact` → [`Schedule::Balanced`].
+    /// `randomized` → [`Schedule::Shared`] (its products split into blocks that run in
+    /// parallel, between QRs that do not), `partial` → [`Schedule::AcrossPlanes`] (it is
+    /// sequential inside a plane), `exact` → [`Schedule::Balanced`].
     #[default]
     Auto,
     /// Planes run side by side, as many at once as there are threads; when fewer planes than
@@ -23,6 +23,9 @@ pub enum Schedule {
     AcrossPlanes,
     /// One plane after another, faer using every thread inside each.
     WithinPlanes,
+    /// Every plane at once, each also splitting its work over every thread; rayon shares the
+    /// threads, so one plane's sequential steps overlap another's parallel ones.
+    Shared,
 }
 
 /// Everything that decides what `compress` does.

@@ -40,6 +40,25 @@ pub fn map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync + Send) -> 
     }
 }
 
+/// Calls `f(index, item)` on every item, in parallel, or sequentially without the feature.
+pub fn for_each_mut<T: Send>(items: &mut [T], f: impl Fn(usize, &mut T) + Sync + Send) {
+    #[cfg(feature = "parallel")]
+    {
+        use rayon::prelude::*;
+        items
+            .par_iter_mut()
+            .enumerate()
+            .for_each(|(i, item)| f(i, item));
+    }
+    #[cfg(not(feature = "parallel"))]
+    {
+        items
+            .iter_mut()
+            .enumerate()
+            .for_each(|(i, item)| f(i, item));
+    }
+}
+
 /// Calls `f(index, chunk)` on consecutive chunks of `chunk_len` items of `items` (the last may be
 /// shorter), in parallel, or sequentially without the feature.
 pub fn for_each_chunk<T: Send>(

@@ -249,7 +249,7 @@ pub fn reconstruct_at_ranks(
     assert_eq!(ranks.len(), fz.factors.len(), "one rank per plane");
     let indices: Vec<usize> = (0..fz.factors.len()).collect();
     let recon: Vec<Mat<f32>> = parallel::map(&indices, |&p| {
-        let r = reconstruct(&fz.factors[p], ranks[p], faer::Par::Seq);
+        let r = reconstruct(&fz.factors[p], ranks[p], parallel::par(parallel::threads()));
         progress.advance(Stage::Reconstruct, 1);
         r
     });
@@ -274,9 +274,9 @@ pub struct Rebuilt {
 }
 
 /// Rebuilds `fz` at `ranks` (one per plane, at most the triplets each plane holds) and measures
-/// the result against `reference` (from [`planes::reference`]). Every plane is rebuilt with
-/// faer sequential inside, planes in parallel, so the same factors and ranks always give the
-/// same pixels.
+/// the result against `reference` (from [`planes::reference`]). Every plane is rebuilt in fixed
+/// blocks of rows (see [`crate::reconstruct::partial_sum`]), planes and blocks in parallel, so
+/// the same factors and ranks always give the same pixels.
 ///
 /// # Panics
 /// When `ranks` does not have one entry per plane, or a rank exceeds the triplets held.

@@ -182,38 +182,48 @@ pub fn split(img: &DynamicImage, color: ColorMode, alpha_mode: AlphaMode) -> Pla
     let has_alpha = c.has_alpha();
     let color = if grey_input { ColorMode::Luma } else { color };
     let s = samples(&img);
-    let inv = if bit_depth == 16 {
+    let inv: f32 = if bit_depth == 16 {
         1.0 / 65535.0
     } else {
         1.0 / 255.0
     };
-    let at = |i: usize, j: usize, ch: usize| s.get((i * width + j) * channels + ch);
-    let plane_of = |ch: usize| Mat::from_fn(height, width, |i, j| f32::from(at(i, j, ch)) * inv);
-    let (mut planes, mut names): (Vec<Mat<f32>>, Vec<&'static str>) = if grey_input {
-        (vec![plane_of(0)], vec!["L"])
-    } else {
-        let rgb = |i: usize, j: usize| {
-            let f = |ch| f64::from(at(i, j, ch)) * f64::from(inv);
-            (f(0), f(1), f(2))
+    // One monomorphic fill per sample type and formula (a call per sample through `dyn Fn`
+    // would cost as much as the rest of the loop).
+    macro_rules! plane_of {
+        ($value:expr) => {
+            match s {
+                Samples::U8(v) => fill_plane(v, width, height, channels, $value),
+                Samples::U16(v) => fill_plane(v, width, height, channels, $value),
+            }
         };
+    }
+    // A pixel's samples arrive as f32 sample values (exact integers); `inv` scales them to [0, 1].
+    let rgb = |px: &[f32]| {
+        let f = |ch: usize| f64::from(px[ch]) * f64::from(inv);
+        (f(0), f(1), f(2))
+    };
+    let (mut planes, mut names): (Vec<Mat<f32>>, Vec<&'static str>) = if grey_input {
+        (vec![plane_of!(|px: &[f32]| px[0] * inv)], vec!["L"])
+    } else {
         match color {
-            ColorMode::Rgb => ((0..3).map(plane_of).collect(), vec!["R", "G", "B"]),
+            ColorMode::Rgb => (
+                crate::parallel::map(&[0usize, 1, 2], |&k| plane_of!(|px: &[f32]| px[k] * inv)),
+                vec!["R", "G", "B"],
+            ),
             ColorMode::Luma => (
-                vec![Mat::from_fn(height, width, |i, j| {
-                    let (r, g, b) = rgb(i, j);
+                vec![plane_of!(|px: &[f32]| {
+                    let (r, g, b) = rgb(px);
                     luma(r, g, b) as f32
                 })],
                 vec!["Y"],
             ),
             ColorMode::YCbCr => (
-                (0..3)
-                    .map(|k| {
-                        Mat::from_fn(height, width, |i, j| {
-                            let (r, g, b) = rgb(i, j);
-                            rgb_to_ycbcr(r, g, b)[k] as f32
-                        })
+                crate::parallel::map(&[0usize, 1, 2], |&k| {
+                    plane_of!(|px: &[f32]| {
+                        let (r, g, b) = rgb(px);
+                        rgb_to_ycbcr(r, g, b)[k] as f32
                     })
-                    .collect(),
+                }),
                 vec!["Y", "Cb", "Cr"],
             ),
         }
@@ -223,7 +233,7 @@ pub fn split(img: &DynamicImage, color: ColorMode, alpha_mode: AlphaMode) -> Pla
         let ach = channels - 1;
         match alpha_mode {
             AlphaMode::Compress => {
-                planes.push(plane_of(ach));
+                planes.push(plane_of!(|px: &[f32]| px[ach] * inv));
                 names.push("A");
             }
             AlphaMode::Keep => {
@@ -248,6 +258,44 @@ pub fn split(img: &DynamicImage, color: ColorMode, alpha_mode: AlphaMode) -> Pla
         planes,
         alpha,
     }
+}
+
+/// Columns per block of [`fill_plane`]: the rows of a block are read along the image's rows
+/// and written down the plane's columns, both in cache.
+const COLUMN_BLOCK: usize = 64;
+
+/// A `height × width` plane whose (i, j) entry is `value` of pixel (i, j)'s samples (as f32) in
+/// the interleaved buffer `s` of `channels` samples per pixel. Blocks of columns in parallel.
+fn fill_plane<T: Copy + Into<f32> + Sync>(
+    s: &[T],
+    width: usize,
+    height: usize,
+    channels: usize,
+    value: impl Fn(&[f32]) -> f32 + Sync,
+) -> Mat<f32> {
+    let mut plane = Mat::<f32>::zeros(height, width);
+    let mut blocks = Vec::with_capacity(width.div_ceil(COLUMN_BLOCK));
+    let mut rest = plane.as_mut();
+    while rest.ncols() > COLUMN_BLOCK {
+        let (left, right) = rest.split_at_col_mut(COLUMN_BLOCK);
+        blocks.push(left);
+        rest = right;
+    }
+    blocks.push(rest);
+    crate::parallel::for_each_mut(&mut blocks, |b, block| {
+        let j0 = b * COLUMN_BLOCK;
+        let mut px = [0.0f32; 4];
+        for i in 0..height {
+            let row = &s[(i * width + j0) * channels..(i * width + j0 + block.ncols()) * channels];
+            for (jj, pixel) in row.chunks_exact(channels).enumerate() {
+                for (p, &x) in px.iter_mut().zip(pixel) {
+                    *p = x.into();
+                }
+                block[(i, jj)] = value(&px[..channels]);
+            }
+        }
+    });
+    plane
 }
 
 /// BT.601 luma.

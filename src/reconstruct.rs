@@ -23,7 +23,8 @@ pub fn layer(f: &Factors, i: usize, par: Par) -> Mat<f32> {
     partial_sum(f, i..i + 1, par)
 }
 
-/// `Σ_{i ∈ range} σᵢ uᵢ vᵢᵀ`.
+/// `Σ_{i ∈ range} σᵢ uᵢ vᵢᵀ`, in blocks of rows that run side by side unless `par` is
+/// [`Par::Seq`]; the result is the same either way.
 #[must_use]
 #[track_caller]
 pub fn partial_sum(f: &Factors, range: std::ops::Range<usize>, par: Par) -> Mat<f32> {
@@ -42,13 +43,36 @@ pub fn partial_sum(f: &Factors, range: std::ops::Range<usize>, par: Par) -> Mat<
         f.u[(i, range.start + j)] * f.s[range.start + j] as f32
     });
     let v = f.v.get(.., range);
-    matmul(
-        out.as_mut(),
-        Accum::Replace,
-        us.as_ref(),
-        v.transpose(),
-        1.0f32,
-        par,
-    );
+    // Fixed blocks of rows, each computed by faer's sequential kernel: the sums inside every
+    // product are formed the same way whatever `par` and the thread count, so the pixels are too.
+    let mut blocks = Vec::with_capacity(m.div_ceil(BLOCK_ROWS));
+    let mut rest = out.as_mut();
+    while rest.nrows() > BLOCK_ROWS {
+        let (top, bottom) = rest.split_at_row_mut(BLOCK_ROWS);
+        blocks.push(top);
+        rest = bottom;
+    }
+    blocks.push(rest);
+    let run = |b: usize, block: &mut faer::MatMut<'_, f32>| {
+        let rows = b * BLOCK_ROWS..b * BLOCK_ROWS + block.nrows();
+        matmul(
+            block.as_mut(),
+            Accum::Replace,
+            us.get(rows, ..),
+            v.transpose(),
+            1.0f32,
+            Par::Seq,
+        );
+    };
+    match par {
+        Par::Seq => blocks
+            .iter_mut()
+            .enumerate()
+            .for_each(|(b, block)| run(b, block)),
+        _ => crate::parallel::for_each_mut(&mut blocks, run),
+    }
     out
 }
+
+/// Output rows per block of [`partial_sum`].
+const BLOCK_ROWS: usize = 256;

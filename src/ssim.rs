@@ -42,6 +42,7 @@ type Kernel = [f64; RADIUS + 1];
 /// # Panics
 ///
 /// Panics if `a.len()` or `b.len()` differs from `width * height`.
+#[cfg(test)]
 #[must_use]
 #[track_caller]
 pub fn ssim_plane(a: &[f32], b: &[f32], width: usize, height: usize) -> Option<f64> {
@@ -52,6 +53,96 @@ pub fn ssim_plane(a: &[f32], b: &[f32], width: usize, height: usize) -> Option<f
         "ssim_plane: {lens:?} samples for {width}×{height}"
     );
     debug_assert!(a.iter().chain(b).all(|v| v.is_finite()));
+    ssim_of(
+        &Plane { s: a, width },
+        &Plane { s: b, width },
+        width,
+        height,
+    )
+}
+
+/// Mean SSIM of channel `ch` of two interleaved sample buffers (`stride` samples per pixel,
+/// row-major, `width × height` pixels), each sample scaled by `scale` in f32 — the same as
+/// [`ssim_plane`] of the two channels extracted as planes, without making the planes.
+///
+/// # Panics
+///
+/// Panics if a buffer does not hold `width * height * stride` samples or `ch >= stride`.
+#[must_use]
+#[track_caller]
+pub(crate) fn ssim_channel<T: Copy + Into<f32> + Sync>(
+    a: &[T],
+    b: &[T],
+    (stride, ch, scale): (usize, usize, f32),
+    width: usize,
+    height: usize,
+) -> Option<f64> {
+    let len = width
+        .checked_mul(height)
+        .and_then(|n| n.checked_mul(stride));
+    assert!(
+        ch < stride && len == Some(a.len()) && len == Some(b.len()),
+        "ssim_channel: {}/{} samples for {width}×{height}×{stride}",
+        a.len(),
+        b.len()
+    );
+    let source = |s| Interleaved {
+        s,
+        width,
+        stride,
+        ch,
+        scale,
+    };
+    ssim_of(&source(a), &source(b), width, height)
+}
+
+/// Where a strip reads its input rows from.
+trait Source: Sync {
+    /// Writes samples `x0 .. x0 + out.len()` of row `r`, as f64, into `out`.
+    fn row(&self, r: usize, x0: usize, out: &mut [f64]);
+}
+
+/// A plane of f32 samples, row-major.
+#[cfg(test)]
+struct Plane<'a> {
+    s: &'a [f32],
+    width: usize,
+}
+
+#[cfg(test)]
+impl Source for Plane<'_> {
+    #[inline(always)]
+    fn row(&self, r: usize, x0: usize, out: &mut [f64]) {
+        let src = &self.s[r * self.width + x0..][..out.len()];
+        for (o, &x) in out.iter_mut().zip(src) {
+            *o = f64::from(x);
+        }
+    }
+}
+
+/// One channel of interleaved samples, scaled in f32 as a plane of them would be.
+struct Interleaved<'a, T> {
+    s: &'a [T],
+    width: usize,
+    stride: usize,
+    ch: usize,
+    scale: f32,
+}
+
+impl<T: Copy + Into<f32> + Sync> Source for Interleaved<'_, T> {
+    #[inline(always)]
+    fn row(&self, r: usize, x0: usize, out: &mut [f64]) {
+        let start = (r * self.width + x0) * self.stride;
+        let src = &self.s[start..start + out.len() * self.stride];
+        for (o, px) in out.iter_mut().zip(src.chunks_exact(self.stride)) {
+            let x: f32 = px[self.ch].into();
+            *o = f64::from(x * self.scale);
+        }
+    }
+}
+
+/// Mean SSIM of two sources of `width × height` samples.
+fn ssim_of<S: Source>(a: &S, b: &S, width: usize, height: usize) -> Option<f64> {
     if width < TAPS || height < TAPS {
         return None;
     }
@@ -61,14 +152,14 @@ pub fn ssim_plane(a: &[f32], b: &[f32], width: usize, height: usize) -> Option<f
     let n = out_w.div_ceil(out_w.div_ceil(STRIP));
     let strips: Vec<usize> = (0..out_w).step_by(n).collect();
     let sums = crate::parallel::map(&strips, |&x0| {
-        let mut job = Job::new(a, b, width, height, n);
+        let mut job = Job::new(a, b, height, n);
         strip_sum(&mut job, x0, n.min(out_w - x0))
     });
     Some(sums.iter().fold(0.0, |total, s| total + s) / (out_w * out_h) as f64)
 }
 
 /// [`Job::strip_sum`], with AVX2 when the CPU has it.
-fn strip_sum(job: &mut Job, x0: usize, n: usize) -> f64 {
+fn strip_sum<S: Source>(job: &mut Job<S>, x0: usize, n: usize) -> f64 {
     #[cfg(target_arch = "x86_64")]
     if std::is_x86_feature_detected!("avx2") {
         // SAFETY: the running CPU supports AVX2, checked just above.
@@ -94,15 +185,14 @@ fn kernel() -> Kernel {
 /// The CPU must support AVX2.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
-unsafe fn strip_sum_avx2(job: &mut Job, x0: usize, n: usize) -> f64 {
+unsafe fn strip_sum_avx2<S: Source>(job: &mut Job<S>, x0: usize, n: usize) -> f64 {
     job.strip_sum(x0, n)
 }
 
-/// The two planes, the kernel, and buffers for strips of at most `n` output columns.
-struct Job<'a> {
-    a: &'a [f32],
-    b: &'a [f32],
-    width: usize,
+/// The two sources, the kernel, and buffers for strips of at most `n` output columns.
+struct Job<'a, S> {
+    a: &'a S,
+    b: &'a S,
     height: usize,
     w: Kernel,
     n: usize,
@@ -119,8 +209,8 @@ struct Job<'a> {
     row: Vec<f64>,
 }
 
-impl<'a> Job<'a> {
-    fn new(a: &'a [f32], b: &'a [f32], width: usize, height: usize, n: usize) -> Self {
+impl<'a, S: Source> Job<'a, S> {
+    fn new(a: &'a S, b: &'a S, height: usize, n: usize) -> Self {
         let cap = n.div_ceil(16) * 16 + 8;
         let (w, prod) = (kernel(), vec![0.0; STATS * (n + 2 * RADIUS)]);
         let (ring, vert) = (vec![0.0; SLOTS * STATS * cap], vec![0.0; 2 * STATS * cap]);
@@ -128,7 +218,6 @@ impl<'a> Job<'a> {
         Job {
             a,
             b,
-            width,
             height,
             w,
             n,
@@ -147,14 +236,13 @@ impl<'a> Job<'a> {
         let (mut total, mut next) = (0.0, 0);
         for r in 0..self.height {
             // Horizontal pass of input row r into ring slot r % SLOTS.
-            let ra = &self.a[r * self.width + x0..][..m];
-            let rb = &self.b[r * self.width + x0..][..m];
             let (pa, rest) = self.prod.split_at_mut(pitch);
             let (pb, rest) = rest.split_at_mut(pitch);
             let (psq, pab) = rest.split_at_mut(pitch);
-            for (i, (&xa, &xb)) in ra.iter().zip(rb).enumerate() {
-                let (xa, xb) = (f64::from(xa), f64::from(xb));
-                (pa[i], pb[i]) = (xa, xb);
+            let (pa, pb) = (&mut pa[..m], &mut pb[..m]);
+            self.a.row(r, x0, pa);
+            self.b.row(r, x0, pb);
+            for (i, (&xa, &xb)) in pa.iter().zip(pb.iter()).enumerate() {
                 (psq[i], pab[i]) = (xa * xa + xb * xb, xa * xb);
             }
             let slot = &mut self.ring[(r % SLOTS) * STATS * cap..][..STATS * cap];
@@ -346,11 +434,31 @@ mod tests {
         if std::is_x86_feature_detected!("avx2") {
             let (a, b) = pair(700, 31, 11);
             for (x0, n) in [(0, 345), (345, 345)] {
-                let portable = Job::new(&a, &b, 700, 31, 345).strip_sum(x0, n);
+                let (a, b) = (Plane { s: &a, width: 700 }, Plane { s: &b, width: 700 });
+                let portable = Job::new(&a, &b, 31, 345).strip_sum(x0, n);
                 // SAFETY: AVX2 support was checked above.
-                let simd = unsafe { strip_sum_avx2(&mut Job::new(&a, &b, 700, 31, 345), x0, n) };
+                let simd = unsafe { strip_sum_avx2(&mut Job::new(&a, &b, 31, 345), x0, n) };
                 assert_eq!(portable.to_bits(), simd.to_bits());
             }
+        }
+    }
+
+    #[test]
+    fn interleaved_channels_equal_extracted_planes() {
+        let (w, h) = (53, 29);
+        let (a, b) = pair(w * 3, h, 5);
+        let a8: Vec<u8> = a.iter().map(|&x| (x * 255.0) as u8).collect();
+        let b8: Vec<u8> = b.iter().map(|&x| (x * 255.0) as u8).collect();
+        let scale = (1.0 / 255.0) as f32;
+        for ch in 0..3 {
+            let plane = |s: &[u8]| -> Vec<f32> {
+                s.chunks_exact(3)
+                    .map(|p| f32::from(p[ch]) * scale)
+                    .collect()
+            };
+            let want = ssim_plane(&plane(&a8), &plane(&b8), w, h).unwrap();
+            let got = ssim_channel(&a8, &b8, (3, ch, scale), w, h).unwrap();
+            assert_eq!(want.to_bits(), got.to_bits(), "channel {ch}");
         }
     }
 }

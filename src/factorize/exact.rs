@@ -14,7 +14,7 @@ const PARALLEL_FROM: usize = 256 * 256;
 /// reductions are split that way) but not on how many threads run the tasks, so it is fixed
 /// here, not taken from the thread count: the same image gives the same bits on every machine
 /// and with any `--threads`.
-const TASKS: usize = 4;
+pub(super) const TASKS: usize = 4;
 
 /// Thin SVD of `plane` in the requested precision; vectors of the first `keep` triplets are kept.
 ///

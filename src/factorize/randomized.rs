@@ -110,9 +110,10 @@ pub(super) fn randomized<T: Real>(
     let bt = product(a.transpose(), q.as_ref(), par);
     let bt64 = Mat::<f64>::from_fn(n, width, |i, j| bt[(i, j)].into());
     drop(bt);
-    // Sequential too; Bᵀ is small.
-    let (w, sigma, ut_full) = super::exact::svd_in::<f64>(bt64.as_ref(), Par::Seq)
-        .map_err(|_| Error::NoConvergence(format!("{m}×{n} plane (randomized projection)")))?;
+    // Fixed tasks, as in `orthonormalize`.
+    let (w, sigma, ut_full) =
+        super::exact::svd_in::<f64>(bt64.as_ref(), crate::parallel::par(super::exact::TASKS))
+            .map_err(|_| Error::NoConvergence(format!("{m}×{n} plane (randomized projection)")))?;
     drop(bt64);
     let k = k.min(width);
     let s: Vec<f64> = sigma.iter().take(k).map(|x| x.max(0.0)).collect();
@@ -158,10 +159,11 @@ pub(super) fn product<T: Real>(lhs: MatRef<'_, T>, rhs: MatRef<'_, T>, par: Par)
     out
 }
 
-/// An orthonormal basis of the columns of `y` (rows ≥ cols), by Householder QR. Sequential, for
-/// the same reason as [`product`]; it costs a few percent of the products.
+/// An orthonormal basis of the columns of `y` (rows ≥ cols), by Householder QR, split into the
+/// fixed [`super::exact::TASKS`] parallel tasks: faer's result depends on that number, not on
+/// the threads that run them, so the factors are the same with any thread count.
 pub(super) fn orthonormalize<T: Real>(mut y: Mat<T>) -> Result<Mat<T>> {
-    let par = Par::Seq;
+    let par = crate::parallel::par(super::exact::TASKS);
     let (m, l) = y.shape();
     debug_assert!(m >= l, "a basis of {l} columns in {m} dimensions");
     let bs = recommended_block_size::<T>(m, l);

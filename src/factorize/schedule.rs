@@ -62,7 +62,7 @@ pub fn factorize_planes_each(
     let schedule = match (plan.schedule, planes.first(), keeps.first()) {
         (Schedule::Auto, Some(p), Some(&keep)) => {
             match resolve(plan.method, p.nrows(), p.ncols(), keep, plan.params) {
-                Method::Randomized => Schedule::WithinPlanes,
+                Method::Randomized => Schedule::Shared,
                 Method::Partial => Schedule::AcrossPlanes,
                 _ => Schedule::Balanced,
             }
@@ -71,6 +71,7 @@ pub fn factorize_planes_each(
     };
     let results: Vec<Result<Factors>> = match schedule {
         Schedule::AcrossPlanes => parallel::map(&jobs, |j| one(j, 1)),
+        Schedule::Shared => parallel::map(&jobs, |j| one(j, threads)),
         Schedule::WithinPlanes => jobs.iter().map(|j| one(j, threads)).collect(),
         Schedule::Balanced | Schedule::Auto => {
             let mut out = Vec::with_capacity(jobs.len());
