@@ -1,9 +1,10 @@
 //! Criterion benches of the whole `compress` job (decode → factorize → reconstruct → metrics →
 //! encode), `auto` against `exact`, side by side in one run:
 //! - `compress/coffee` on the bundled 600×400 sample;
-//! - `compress/photo-4000x3000` on a deterministic photo-like PNG generated once into a temporary
-//!   folder (generation is not timed). Its `exact` variant takes tens of seconds per run, so it
-//!   runs only with `SVDIMG_BENCH_EXACT=1`.
+//! - `compress/mid-1920x1280` (k = 50) and `compress/photo-5640x3172` (k = 100) on deterministic
+//!   photo-like images generated once into a temporary folder (generation is not timed): a PNG
+//!   and, as cameras write them, a JPEG. The large `exact` variant takes tens of seconds per
+//!   run, so it runs only with `SVDIMG_BENCH_EXACT=1`.
 //!
 //! `cargo bench --bench compress` (add `-- coffee` to run one group).
 
@@ -45,12 +46,18 @@ fn compress(c: &mut Criterion) {
     bench_file(c, "compress/coffee", &sample, 50, true);
 
     let dir = tempfile::tempdir().expect("a temporary folder");
-    let big = dir.path().join("photo-4000x3000.png");
-    photo::photo_like(4000, 3000, 1)
+    let mid = dir.path().join("mid-1920x1280.png");
+    photo::photo_like(1920, 1280, 1)
+        .save(&mid)
+        .expect("the generated photo is written");
+    bench_file(c, "compress/mid-1920x1280", &mid, 50, true);
+
+    let big = dir.path().join("photo-5640x3172.jpg");
+    photo::photo_like(5640, 3172, 1)
         .save(&big)
         .expect("the generated photo is written");
     let exact = std::env::var_os("SVDIMG_BENCH_EXACT").is_some();
-    bench_file(c, "compress/photo-4000x3000", &big, 100, exact);
+    bench_file(c, "compress/photo-5640x3172", &big, 100, exact);
 }
 
 criterion_group!(benches, compress);

@@ -1,6 +1,8 @@
 //! Criterion benches of the factorize stage alone, on the three planes of a deterministic
 //! photo-like image:
 //! - `factorize/1920x1280-k50`: every method (`exact`, `partial`, `randomized`, `auto`);
+//! - `stage/5640x3172-k100`: the whole factorize stage as `compress` reports it (split into
+//!   planes, SVD, energies) with `auto`, and with `exact` when `SVDIMG_BENCH_EXACT=1`;
 //! - `schedule/<shape>`: the three ways planes share the threads ([`Schedule`]) with the method
 //!   `auto` picks at k = 100 (and the exact SVD with `SVDIMG_BENCH_EXACT=1`);
 //! - `overhead/1024x768`: our exact path against faer's bare `thin_svd` on the same planes.
@@ -87,5 +89,27 @@ fn overhead(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, methods, schedules, overhead);
+fn stage(c: &mut Criterion) {
+    let img = image::DynamicImage::ImageRgb8(photo::photo_like(5640, 3172, 1));
+    let mut g = c.benchmark_group("stage/5640x3172-k100");
+    g.sample_size(10).warm_up_time(Duration::from_secs(1));
+    let mut methods = vec![Method::Auto];
+    if std::env::var_os("SVDIMG_BENCH_EXACT").is_some() {
+        methods.push(Method::Exact);
+    }
+    for method in methods {
+        let opts = svdimg::CompressOptions {
+            method,
+            ..Default::default()
+        };
+        g.bench_function(method.name(), |b| {
+            b.iter(|| {
+                svdimg::factorize_image(&img, &opts, 100, &NoProgress).expect("SVD converges")
+            });
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, methods, schedules, overhead, stage);
 criterion_main!(benches);
