@@ -28,6 +28,12 @@ fn main() {
             t.elapsed().as_secs_f64() * 1e3 / reps as f64
         );
     };
+    time("merge-first", &mut || {
+        std::hint::black_box(planes::merge(&p.planes, &p.layout, None));
+    });
+    time("merge-first2", &mut || {
+        std::hint::black_box(planes::merge(&p.planes, &p.layout, None));
+    });
     time("split", &mut || {
         std::hint::black_box(planes::split(
             &img,
@@ -35,8 +41,32 @@ fn main() {
             svdimg::AlphaMode::Keep,
         ));
     });
+    time("merge-aftersplit", &mut || {
+        std::hint::black_box(planes::merge(&p.planes, &p.layout, None));
+    });
     time("energy", &mut || {
         std::hint::black_box(metrics::energy(p.planes[0].as_ref()));
+    });
+    let fz = svdimg::factorize_image(
+        &img,
+        &svdimg::CompressOptions::default(),
+        50,
+        &svdimg::NoProgress,
+    )
+    .expect("factorizes");
+    time("reconstruct", &mut || {
+        std::hint::black_box(svdimg::pipeline::reconstruct_at_ranks(
+            &fz,
+            &[50; 3],
+            &svdimg::NoProgress,
+        ));
+    });
+    time("partial_sum", &mut || {
+        std::hint::black_box(svdimg::reconstruct::reconstruct(
+            &fz.factors[0],
+            50,
+            faer::Par::rayon(2),
+        ));
     });
     let mut out = None;
     time("merge", &mut || {

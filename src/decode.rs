@@ -55,6 +55,7 @@ pub struct Decoded {
 
 /// Reads and decodes the image file at `path`.
 pub fn decode_file(path: &Path, limits: &DecodeLimits) -> Result<Decoded> {
+    crate::parallel::clear_upper();
     let meta = std::fs::metadata(path).map_err(|e| Error::io("cannot read", e))?;
     if meta.is_dir() {
         return Err(Error::Decode("is a directory, not an image".into()));
@@ -68,6 +69,7 @@ pub fn decode_file(path: &Path, limits: &DecodeLimits) -> Result<Decoded> {
 
 /// Decodes an image held in memory.
 pub fn decode_bytes(bytes: &[u8], limits: &DecodeLimits) -> Result<Decoded> {
+    crate::parallel::clear_upper();
     if bytes.is_empty() {
         return Err(Error::Decode("empty input, not an image".into()));
     }

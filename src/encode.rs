@@ -195,6 +195,7 @@ fn fill_and_persist(
 /// Encodes `img` in the format of `path`'s extension and writes it atomically. Returns warnings
 /// about what the format could not hold (16 bits, alpha).
 pub fn write_image(img: &DynamicImage, path: &Path, overwrite: Overwrite) -> Result<Vec<String>> {
+    crate::parallel::clear_upper();
     let format = OutputFormat::from_path(path)?;
     let mut warnings = Vec::new();
     write_atomically(path, overwrite, |w| {

@@ -71,6 +71,7 @@ pub fn partial_sum(f: &Factors, range: std::ops::Range<usize>, par: Par) -> Mat<
             .for_each(|(b, block)| run(b, block)),
         _ => crate::parallel::for_each_mut(&mut blocks, run),
     }
+    crate::parallel::clear_upper();
     out
 }
 

@@ -13,8 +13,8 @@
 //! - The image is processed in strips of columns, in parallel (their sums added in order, so
 //!   the result does not depend on the thread count); within a strip a ring buffer keeps the
 //!   horizontally filtered statistics of the last rows for the vertical pass.
-//! - On x86-64 with AVX2 the same code, compiled with AVX2 enabled, is chosen at run time.
-//!   Neither version uses FMA, so both give bit-identical results.
+//! - On x86-64 with AVX-512F or AVX2 the same code, compiled with that extension enabled, is
+//!   chosen at run time. No version uses FMA, so all give bit-identical results.
 
 /// Window radius (3.5 sigma, rounded as scipy does).
 const RADIUS: usize = 5;
@@ -158,8 +158,13 @@ fn ssim_of<S: Source>(a: &S, b: &S, width: usize, height: usize) -> Option<f64> 
     Some(sums.iter().fold(0.0, |total, s| total + s) / (out_w * out_h) as f64)
 }
 
-/// [`Job::strip_sum`], with AVX2 when the CPU has it.
+/// [`Job::strip_sum`], with AVX-512 or AVX2 when the CPU has it.
 fn strip_sum<S: Source>(job: &mut Job<S>, x0: usize, n: usize) -> f64 {
+    #[cfg(target_arch = "x86_64")]
+    if std::is_x86_feature_detected!("avx512f") {
+        // SAFETY: the running CPU supports AVX-512F, checked just above.
+        return unsafe { strip_sum_avx512(job, x0, n) };
+    }
     #[cfg(target_arch = "x86_64")]
     if std::is_x86_feature_detected!("avx2") {
         // SAFETY: the running CPU supports AVX2, checked just above.
@@ -186,6 +191,17 @@ fn kernel() -> Kernel {
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
 unsafe fn strip_sum_avx2<S: Source>(job: &mut Job<S>, x0: usize, n: usize) -> f64 {
+    job.strip_sum(x0, n)
+}
+
+/// [`Job::strip_sum`] compiled with AVX-512F enabled (no FMA either, so bit-identical).
+///
+/// # Safety
+///
+/// The CPU must support AVX-512F.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+unsafe fn strip_sum_avx512<S: Source>(job: &mut Job<S>, x0: usize, n: usize) -> f64 {
     job.strip_sum(x0, n)
 }
 
@@ -430,15 +446,20 @@ mod tests {
 
     #[cfg(target_arch = "x86_64")]
     #[test]
-    fn avx2_path_is_bit_identical() {
-        if std::is_x86_feature_detected!("avx2") {
-            let (a, b) = pair(700, 31, 11);
-            for (x0, n) in [(0, 345), (345, 345)] {
-                let (a, b) = (Plane { s: &a, width: 700 }, Plane { s: &b, width: 700 });
-                let portable = Job::new(&a, &b, 31, 345).strip_sum(x0, n);
-                // SAFETY: AVX2 support was checked above.
+    fn simd_paths_are_bit_identical() {
+        let (a, b) = pair(700, 31, 11);
+        for (x0, n) in [(0, 345), (345, 345)] {
+            let (a, b) = (Plane { s: &a, width: 700 }, Plane { s: &b, width: 700 });
+            let portable = Job::new(&a, &b, 31, 345).strip_sum(x0, n);
+            if std::is_x86_feature_detected!("avx2") {
+                // SAFETY: AVX2 support was checked just above.
                 let simd = unsafe { strip_sum_avx2(&mut Job::new(&a, &b, 31, 345), x0, n) };
-                assert_eq!(portable.to_bits(), simd.to_bits());
+                assert_eq!(portable.to_bits(), simd.to_bits(), "AVX2");
+            }
+            if std::is_x86_feature_detected!("avx512f") {
+                // SAFETY: AVX-512F support was checked just above.
+                let simd = unsafe { strip_sum_avx512(&mut Job::new(&a, &b, 31, 345), x0, n) };
+                assert_eq!(portable.to_bits(), simd.to_bits(), "AVX-512");
             }
         }
     }

@@ -90,5 +90,6 @@ pub(super) fn svd_in<T: faer::traits::RealField + Copy>(
     )
     .map_err(|_| Error::NoConvergence(format!("{m}×{n} plane")))?;
     let s = (0..r).map(|i| s[i]).collect();
+    crate::parallel::clear_upper();
     Ok((u, s, v))
 }

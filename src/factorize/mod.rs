@@ -201,6 +201,7 @@ fn truncated<T: Real>(
 
 /// The sign rule: the first entry of each vᵢ whose magnitude is above rounding noise is positive.
 fn fix_signs(f: &mut Factors) {
+    crate::parallel::clear_upper();
     let n = f.v.nrows();
     for i in 0..f.rank() {
         let col = f.v.col(i);

@@ -156,6 +156,7 @@ pub(super) fn product<T: Real>(lhs: MatRef<'_, T>, rhs: MatRef<'_, T>, par: Par)
         let start = b * BLOCK_ROWS;
         out.get_mut(start..start + part.nrows(), ..).copy_from(part);
     }
+    crate::parallel::clear_upper();
     out
 }
 
@@ -185,6 +186,7 @@ pub(super) fn orthonormalize<T: Real>(mut y: Mat<T>) -> Result<Mat<T>> {
         par,
         stack,
     );
+    crate::parallel::clear_upper();
     Ok(q)
 }
 

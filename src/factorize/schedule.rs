@@ -82,6 +82,7 @@ pub fn factorize_planes_each(
             out
         }
     };
+    parallel::clear_upper();
     results.into_iter().collect()
 }
 
