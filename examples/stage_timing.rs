@@ -1,92 +1,68 @@
-//! Times the per-tile stages on one image, single-threaded and repeated: merge (planes →
-//! image), the Frobenius distance, and quality (PSNR + SSIM). For profiling.
+//! Times the stages that run once per output image (and once per tile in `grid`) on one image:
+//! splitting into planes, rebuilding at rank 50 (products + merge), merging planes into an image,
+//! the Frobenius distance, PSNR + SSIM, and the tile downscale. Each is repeated and averaged.
+//! For profiling; set `RAYON_NUM_THREADS=1` to see CPU cost rather than wall time.
 //!
-//! `cargo run --release --example stage_timing -- samples/coffee.png`
+//! `cargo run --release --example stage_timing -- samples/coffee.png [repeats]`
 use std::time::Instant;
 
-use svdimg::{metrics, planes};
+use svdimg::{metrics, planes, AlphaMode, ColorMode, CompressOptions, NoProgress};
 
 fn main() {
-    let path = std::env::args()
-        .nth(1)
-        .unwrap_or("samples/coffee.png".into());
+    let mut args = std::env::args().skip(1);
+    let path = args.next().unwrap_or_else(|| "samples/coffee.png".into());
+    let reps: usize = args.next().and_then(|s| s.parse().ok()).unwrap_or(20);
     let img = svdimg::decode_file(std::path::Path::new(&path), &Default::default())
         .expect("decodes")
         .image;
-    let p = planes::split(&img, svdimg::ColorMode::Rgb, svdimg::AlphaMode::Keep);
-    let reps: usize = std::env::args()
-        .nth(2)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(20);
     let time = |name: &str, f: &mut dyn FnMut()| {
         let t = Instant::now();
         for _ in 0..reps {
             f();
         }
-        println!(
-            "{name:>12}: {:.2} ms",
-            t.elapsed().as_secs_f64() * 1e3 / reps as f64
-        );
+        let each = t.elapsed().as_secs_f64() * 1e3 / reps as f64;
+        println!("{name:>12}: {each:.2} ms");
     };
-    time("merge-first", &mut || {
-        std::hint::black_box(planes::merge(&p.planes, &p.layout, None));
-    });
-    time("merge-first2", &mut || {
-        std::hint::black_box(planes::merge(&p.planes, &p.layout, None));
-    });
+    let p = planes::split(&img, ColorMode::Rgb, AlphaMode::Keep);
     time("split", &mut || {
-        std::hint::black_box(planes::split(
-            &img,
-            svdimg::ColorMode::Rgb,
-            svdimg::AlphaMode::Keep,
-        ));
+        std::hint::black_box(planes::split(&img, ColorMode::Rgb, AlphaMode::Keep));
     });
-    time("merge-aftersplit", &mut || {
-        std::hint::black_box(planes::merge(&p.planes, &p.layout, None));
-    });
-    time("energy", &mut || {
-        std::hint::black_box(metrics::energy(p.planes[0].as_ref()));
-    });
-    let fz = svdimg::factorize_image(
-        &img,
-        &svdimg::CompressOptions::default(),
-        50,
-        &svdimg::NoProgress,
-    )
-    .expect("factorizes");
+    let fz = svdimg::factorize_image(&img, &CompressOptions::default(), 50, &NoProgress)
+        .expect("factorizes");
+    let ranks = vec![50.min(fz.factors[0].rank()); fz.factors.len()];
     time("reconstruct", &mut || {
         std::hint::black_box(svdimg::pipeline::reconstruct_at_ranks(
             &fz,
-            &[50; 3],
-            &svdimg::NoProgress,
-        ));
-    });
-    time("partial_sum", &mut || {
-        std::hint::black_box(svdimg::reconstruct::reconstruct(
-            &fz.factors[0],
-            50,
-            faer::Par::rayon(2),
+            &ranks,
+            &NoProgress,
         ));
     });
     let mut out = None;
     time("merge", &mut || {
-        out = Some(planes::merge(&p.planes, &p.layout, None))
+        out = Some(planes::merge(&p.planes, &p.layout, None));
     });
-    let out = out.unwrap();
+    let out = out.expect("merged at least once");
+    let rebuilt = svdimg::reconstruct::reconstruct(&fz.factors[0], ranks[0], faer::Par::Seq);
     time("frobenius", &mut || {
         std::hint::black_box(metrics::frobenius_distance(
             p.planes[0].as_ref(),
-            p.planes[1].as_ref(),
+            rebuilt.as_ref(),
         ));
     });
+    let peak = p.layout.peak();
     time("quality", &mut || {
-        std::hint::black_box(metrics::quality(&img, &out, 3, 255.0));
+        std::hint::black_box(metrics::quality(
+            &img,
+            &out,
+            p.layout.compared_channels(),
+            peak,
+        ));
     });
     time("downscale", &mut || {
         std::hint::black_box(svdimg::draw::downscale(
             &out.to_rgba8(),
-            out.width() / 2,
-            out.height() / 2,
+            (out.width() / 2).max(1),
+            (out.height() / 2).max(1),
         ));
     });
 }
