@@ -59,7 +59,7 @@ fn main() {
         ));
     });
     time("downscale", &mut || {
-        std::hint::black_box(svdimg::draw::downscale(
+        std::hint::black_box(svdimg::resample::downscale(
             &out.to_rgba8(),
             (out.width() / 2).max(1),
             (out.height() / 2).max(1),

@@ -111,69 +111,6 @@ pub fn paste(dst: &mut RgbaImage, src: &RgbaImage, x: u32, y: u32) {
     image::imageops::replace(dst, src, i64::from(x), i64::from(y));
 }
 
-/// Reduces `src` to `width × height` (each at most the source's) by area averaging: every
-/// output pixel is the mean of the source area it covers, partly covered pixels weighted by
-/// the part covered. Separable, in f32; the same result as a box filter of the scale's width,
-/// without ringing, in a fraction of the time of a general resampler.
-#[must_use]
-pub fn downscale(src: &RgbaImage, width: u32, height: u32) -> RgbaImage {
-    let (sw, sh) = (src.width() as usize, src.height() as usize);
-    let (dw, dh) = (width.max(1) as usize, height.max(1) as usize);
-    assert!(dw <= sw && dh <= sh, "downscale only reduces");
-    let (wx, wy) = (area_weights(sw, dw), area_weights(sh, dh));
-    // Rows reduced horizontally, RGBA in f32.
-    let raw = src.as_raw();
-    let mut rows = vec![0.0f32; sh * dw * 4];
-    for (y, row) in rows.chunks_exact_mut(dw * 4).enumerate() {
-        let line = &raw[y * sw * 4..(y + 1) * sw * 4];
-        for (o, (first, weights)) in wx.iter().enumerate() {
-            let mut acc = [0.0f32; 4];
-            for (i, &w) in weights.iter().enumerate() {
-                let p = &line[(first + i) * 4..(first + i) * 4 + 4];
-                for c in 0..4 {
-                    acc[c] += w * f32::from(p[c]);
-                }
-            }
-            row[o * 4..o * 4 + 4].copy_from_slice(&acc);
-        }
-    }
-    let mut out = vec![0u8; dw * dh * 4];
-    let mut acc = vec![0.0f32; dw * 4];
-    for (o, (first, weights)) in wy.iter().enumerate() {
-        acc.fill(0.0);
-        for (i, &w) in weights.iter().enumerate() {
-            let row = &rows[(first + i) * dw * 4..(first + i + 1) * dw * 4];
-            for (a, &v) in acc.iter_mut().zip(row) {
-                *a += w * v;
-            }
-        }
-        for (d, &a) in out[o * dw * 4..(o + 1) * dw * 4].iter_mut().zip(&acc) {
-            *d = (a + 0.5).clamp(0.0, 255.0) as u8;
-        }
-    }
-    RgbaImage::from_raw(dw as u32, dh as u32, out).expect("buffer length matches dimensions")
-}
-
-/// For each of `dst` output positions along an axis of `src` samples: the first source sample
-/// it covers and the weights of the samples from there on (summing to 1).
-fn area_weights(src: usize, dst: usize) -> Vec<(usize, Vec<f32>)> {
-    let scale = src as f64 / dst as f64;
-    (0..dst)
-        .map(|o| {
-            let (lo, hi) = (o as f64 * scale, ((o + 1) as f64 * scale).min(src as f64));
-            let first = lo.floor() as usize;
-            let last = (hi.ceil() as usize).clamp(first + 1, src);
-            let weights = (first..last)
-                .map(|i| {
-                    let covered = (hi.min((i + 1) as f64) - lo.max(i as f64)).max(0.0);
-                    (covered / (hi - lo)) as f32
-                })
-                .collect();
-            (first, weights)
-        })
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -187,26 +124,5 @@ mod tests {
         let grey = img.pixels().filter(|p| p.0[0] > 10 && p.0[0] < 245).count();
         assert!(dark > 30, "glyphs drawn");
         assert!(grey > 10, "edges anti-aliased");
-    }
-
-    #[test]
-    fn downscale_averages_areas() {
-        // 4×2 → 2×1: each output pixel is the mean of a 2×2 block.
-        let src = RgbaImage::from_fn(4, 2, |x, y| {
-            let v = (x * 40 + y * 20) as u8;
-            Rgba([v, 255 - v, 7, 255])
-        });
-        let out = downscale(&src, 2, 1);
-        assert_eq!(out.get_pixel(0, 0).0, [30, 225, 7, 255]);
-        assert_eq!(out.get_pixel(1, 0).0, [110, 145, 7, 255]);
-        // 3 → 2: the middle pixel is split between both outputs.
-        let src = RgbaImage::from_fn(3, 1, |x, _| Rgba([[0, 90, 180][x as usize], 0, 0, 255]));
-        let out = downscale(&src, 2, 1);
-        assert_eq!(out.get_pixel(0, 0).0[0], 30);
-        assert_eq!(out.get_pixel(1, 0).0[0], 150);
-        // A flat image stays flat, at any ratio.
-        let flat = RgbaImage::from_pixel(37, 23, Rgba([200, 100, 50, 255]));
-        let out = downscale(&flat, 11, 5);
-        assert!(out.pixels().all(|p| p.0 == [200, 100, 50, 255]));
     }
 }

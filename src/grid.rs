@@ -584,7 +584,7 @@ fn scale_tile(img: &DynamicImage, tile_width: u32) -> RgbaImage {
     }
     // Downscaling: the exact area average of the covered pixels (no ringing, and several
     // times faster than a Lanczos filter, which matters with a dozen tiles).
-    draw::downscale(&img.to_rgba8(), tw, th)
+    crate::resample::downscale(&img.to_rgba8(), tw, th)
 }
 
 /// The lines drawn for a label: each line's items joined by " · " when that fits in `width`,

@@ -45,6 +45,7 @@ pub mod progress;
 pub mod rank;
 pub mod reconstruct;
 pub mod report;
+pub mod resample;
 pub mod spectrum;
 mod ssim;
 

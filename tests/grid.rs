@@ -182,7 +182,7 @@ fn sheet_size_follows_from_tiles_columns_and_labels_and_scaled_tiles_match() {
     // A scaled tile is the compress output reduced the same way (area averaging).
     let out = dir.path().join("k8.png");
     let _ = compress_json(&input, 8, &out);
-    let scaled = svdimg::draw::downscale(&image::open(&out).unwrap().to_rgba8(), 200, 133);
+    let scaled = svdimg::resample::downscale(&image::open(&out).unwrap().to_rgba8(), 200, 133);
     assert!(tile(&sheet.to_rgba8(), l, 3, 200, 133) == scaled);
 
     // The default layout is landscape.

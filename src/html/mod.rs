@@ -33,6 +33,7 @@ use crate::options::CompressOptions;
 use crate::pipeline::{factorize_image, Factorized};
 use crate::planes::{self, AlphaMode, ColorMode};
 use crate::progress::{Progress, Stage};
+use crate::resample::Resample;
 
 pub use quantize::Bits;
 pub use view::DEFAULT_VIEW_PIXELS;
@@ -346,8 +347,8 @@ fn prepare(
     let (m, n) = (layout.height, layout.width);
     let (vh, vw) = view::view_size(m, n, opts.view_pixels);
     let downscaled = (vh, vw) != (m, n);
-    let rows = view::Resample::area(m, vh);
-    let cols = view::Resample::area(n, vw);
+    let rows = Resample::area(m, vh);
+    let cols = Resample::area(n, vw);
     let reference = planes::reference(img, &fz.planes);
 
     let bits = opts.bits;

@@ -13,61 +13,10 @@ use image::DynamicImage;
 
 use crate::factorize::Factors;
 use crate::planes::{self, Layout};
+use crate::resample::Resample;
 
 /// Default largest number of pixels the page redraws live: one megapixel (1024 × 1024).
 pub const DEFAULT_VIEW_PIXELS: usize = 1 << 20;
-
-/// Rows or columns of the view and how each is made from the image's.
-#[derive(Debug, Clone)]
-pub struct Resample {
-    /// For every output index, the input indices it averages and their weights (summing to 1).
-    pub weights: Vec<Vec<(usize, f64)>>,
-}
-
-impl Resample {
-    /// Area-weighted averaging of `from` samples into `to` (`to ≤ from`): output `r` covers the
-    /// input interval `[r·from/to, (r+1)·from/to)`.
-    #[must_use]
-    pub fn area(from: usize, to: usize) -> Self {
-        assert!(to >= 1 && to <= from, "downscaling {from} to {to}");
-        let step = from as f64 / to as f64;
-        let weights = (0..to)
-            .map(|r| {
-                let (lo, hi) = (r as f64 * step, (r + 1) as f64 * step);
-                let first = lo.floor() as usize;
-                let last = (hi.ceil() as usize).min(from);
-                (first..last)
-                    .filter_map(|i| {
-                        let overlap = (hi.min(i as f64 + 1.0) - lo.max(i as f64)).max(0.0);
-                        (overlap > 1e-12).then_some((i, overlap / step))
-                    })
-                    .collect()
-            })
-            .collect();
-        Resample { weights }
-    }
-
-    /// Output length.
-    #[must_use]
-    pub fn len(&self) -> usize {
-        self.weights.len()
-    }
-
-    /// Whether there are no outputs (never, for a built resample).
-    #[must_use]
-    pub fn is_empty(&self) -> bool {
-        self.weights.is_empty()
-    }
-
-    /// Applies the averaging to one vector.
-    #[must_use]
-    pub fn apply(&self, x: impl Fn(usize) -> f64) -> Vec<f64> {
-        self.weights
-            .iter()
-            .map(|w| w.iter().map(|&(i, a)| a * x(i)).sum())
-            .collect()
-    }
-}
 
 /// The view's size for an image of `height × width` with at most `max_pixels` pixels: the image's
 /// own size when it fits, otherwise both sides shrunk by one factor.
@@ -191,26 +140,6 @@ pub fn psnr_by_rank(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn area_weights_sum_to_one_and_cover_the_input() {
-        for (from, to) in [(10, 10), (10, 3), (1000, 777), (7, 1)] {
-            let r = Resample::area(from, to);
-            assert_eq!(r.len(), to);
-            let mut cover = vec![0.0; from];
-            for w in &r.weights {
-                let s: f64 = w.iter().map(|x| x.1).sum();
-                assert!((s - 1.0).abs() < 1e-12, "{from}->{to}: {s}");
-                for &(i, a) in w {
-                    cover[i] += a;
-                }
-            }
-            // Every input sample contributes the same total weight, to/from.
-            for c in cover {
-                assert!((c - to as f64 / from as f64).abs() < 1e-9);
-            }
-        }
-    }
 
     #[test]
     fn view_size_keeps_small_images_and_shrinks_large_ones() {
