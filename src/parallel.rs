@@ -84,6 +84,20 @@ pub fn for_each_mut<T: Send>(items: &mut [T], f: impl Fn(usize, &mut T) + Sync +
     }
 }
 
+/// `m` cut into consecutive blocks of `rows` rows (the last may be shorter), to be filled side
+/// by side with [`for_each_mut`]. For blocks of columns, pass `m.transpose_mut()`.
+pub fn row_blocks<T>(m: faer::MatMut<'_, T>, rows: usize) -> Vec<faer::MatMut<'_, T>> {
+    let mut blocks = Vec::with_capacity(m.nrows().div_ceil(rows.max(1)));
+    let mut rest = m;
+    while rest.nrows() > rows {
+        let (top, bottom) = rest.split_at_row_mut(rows);
+        blocks.push(top);
+        rest = bottom;
+    }
+    blocks.push(rest);
+    blocks
+}
+
 /// Calls `f(index, chunk)` on consecutive chunks of `chunk_len` items of `items` (the last may be
 /// shorter), in parallel, or sequentially without the feature.
 pub fn for_each_chunk<T: Send>(

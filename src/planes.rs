@@ -274,24 +274,18 @@ fn fill_plane<T: Copy + Into<f32> + Sync>(
     value: impl Fn(&[f32]) -> f32 + Sync,
 ) -> Mat<f32> {
     let mut plane = Mat::<f32>::zeros(height, width);
-    let mut blocks = Vec::with_capacity(width.div_ceil(COLUMN_BLOCK));
-    let mut rest = plane.as_mut();
-    while rest.ncols() > COLUMN_BLOCK {
-        let (left, right) = rest.split_at_col_mut(COLUMN_BLOCK);
-        blocks.push(left);
-        rest = right;
-    }
-    blocks.push(rest);
+    // Blocks of columns, as row blocks of the transpose: block[(jj, i)] is pixel (i, j0 + jj).
+    let mut blocks = crate::parallel::row_blocks(plane.as_mut().transpose_mut(), COLUMN_BLOCK);
     crate::parallel::for_each_mut(&mut blocks, |b, block| {
         let j0 = b * COLUMN_BLOCK;
         let mut px = [0.0f32; 4];
         for i in 0..height {
-            let row = &s[(i * width + j0) * channels..(i * width + j0 + block.ncols()) * channels];
+            let row = &s[(i * width + j0) * channels..(i * width + j0 + block.nrows()) * channels];
             for (jj, pixel) in row.chunks_exact(channels).enumerate() {
                 for (p, &x) in px.iter_mut().zip(pixel) {
                     *p = x.into();
                 }
-                block[(i, jj)] = value(&px[..channels]);
+                block[(jj, i)] = value(&px[..channels]);
             }
         }
     });

@@ -45,14 +45,7 @@ pub fn partial_sum(f: &Factors, range: std::ops::Range<usize>, par: Par) -> Mat<
     let v = f.v.get(.., range);
     // Fixed blocks of rows, each computed by faer's sequential kernel: the sums inside every
     // product are formed the same way whatever `par` and the thread count, so the pixels are too.
-    let mut blocks = Vec::with_capacity(m.div_ceil(BLOCK_ROWS));
-    let mut rest = out.as_mut();
-    while rest.nrows() > BLOCK_ROWS {
-        let (top, bottom) = rest.split_at_row_mut(BLOCK_ROWS);
-        blocks.push(top);
-        rest = bottom;
-    }
-    blocks.push(rest);
+    let mut blocks = crate::parallel::row_blocks(out.as_mut(), BLOCK_ROWS);
     let run = |b: usize, block: &mut faer::MatMut<'_, f32>| {
         let rows = b * BLOCK_ROWS..b * BLOCK_ROWS + block.nrows();
         matmul(
