@@ -23,6 +23,7 @@ use crate::pipeline::{factorize_image, rebuild, Factorized};
 use crate::planes;
 use crate::progress::{NoProgress, Progress, Stage};
 use crate::rank::{energy_rank, RankSelect};
+use crate::resample::downscale_samples;
 
 /// Energy fractions that `--ranks auto` takes a rank for.
 pub const AUTO_ENERGY: [f64; 6] = [0.5, 0.8, 0.9, 0.95, 0.99, 0.999];
@@ -583,8 +584,22 @@ fn scale_tile(img: &DynamicImage, tile_width: u32) -> RgbaImage {
         return image::imageops::resize(&rgba, tw, th, FilterType::Nearest);
     }
     // Downscaling: the exact area average of the covered pixels (no ringing, and several
-    // times faster than a Lanczos filter, which matters with a dozen tiles).
-    crate::resample::downscale(&img.to_rgba8(), tw, th)
+    // times faster than a Lanczos filter, which matters with a dozen tiles). 8-bit images are
+    // averaged as they are and only the small tile is widened to RGBA (same samples).
+    let (sw, sh, dw, dh) = (w as usize, h as usize, tw as usize, th as usize);
+    let small = match img {
+        DynamicImage::ImageLuma8(b) => DynamicImage::ImageLuma8(
+            image::GrayImage::from_raw(tw, th, downscale_samples::<1>(b, sw, sh, dw, dh))
+                .expect("buffer length matches dimensions"),
+        ),
+        DynamicImage::ImageRgb8(b) => DynamicImage::ImageRgb8(
+            image::RgbImage::from_raw(tw, th, downscale_samples::<3>(b, sw, sh, dw, dh))
+                .expect("buffer length matches dimensions"),
+        ),
+        DynamicImage::ImageRgba8(b) => return crate::resample::downscale(b, tw, th),
+        other => return crate::resample::downscale(&other.to_rgba8(), tw, th),
+    };
+    small.to_rgba8()
 }
 
 /// The lines drawn for a label: each line's items joined by " · " when that fits in `width`,

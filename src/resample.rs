@@ -61,36 +61,63 @@ impl Resample {
 /// tiles.
 #[must_use]
 pub fn downscale(src: &RgbaImage, width: u32, height: u32) -> RgbaImage {
-    let (sw, sh) = (src.width() as usize, src.height() as usize);
-    let (dw, dh) = (width.max(1) as usize, height.max(1) as usize);
+    let out = downscale_samples::<4>(
+        src.as_raw(),
+        src.width() as usize,
+        src.height() as usize,
+        width.max(1) as usize,
+        height.max(1) as usize,
+    );
+    RgbaImage::from_raw(width.max(1), height.max(1), out).expect("buffer length matches dimensions")
+}
+
+/// [`downscale`] for interleaved 8-bit samples with `C` channels each, `sw × sh` to `dw × dh`:
+/// every channel is averaged on its own, so an RGB or grey image gives the same samples as its
+/// RGBA conversion would.
+#[must_use]
+pub fn downscale_samples<const C: usize>(
+    raw: &[u8],
+    sw: usize,
+    sh: usize,
+    dw: usize,
+    dh: usize,
+) -> Vec<u8> {
+    assert_eq!(raw.len(), sw * sh * C, "samples match dimensions");
     let (wx, wy) = (Resample::area(sw, dw), Resample::area(sh, dh));
-    // Rows reduced horizontally, RGBA in f32.
-    let raw = src.as_raw();
-    let mut rows = vec![0.0f32; sh * dw * 4];
-    for (y, row) in rows.chunks_exact_mut(dw * 4).enumerate() {
-        let line = &raw[y * sw * 4..(y + 1) * sw * 4];
-        for (out, weights) in row.chunks_exact_mut(4).zip(&wx.weights) {
+    let wx: Vec<Vec<(usize, f32)>> = wx
+        .weights
+        .iter()
+        .map(|w| w.iter().map(|&(i, a)| (i * C, a as f32)).collect())
+        .collect();
+    // Rows reduced horizontally, in f32. Every value is written once (never added to a zeroed
+    // buffer: reading fresh zero pages and then writing them costs a page fault and a TLB flush
+    // on every core per page, which was most of this function's time).
+    let mut rows = Vec::with_capacity(sh * dw * C);
+    for line in raw.chunks_exact(sw * C) {
+        for weights in &wx {
+            let mut px = [0.0f32; C];
             for &(i, w) in weights {
-                for (o, &v) in out.iter_mut().zip(&line[i * 4..i * 4 + 4]) {
-                    *o += w as f32 * f32::from(v);
+                for (o, &v) in px.iter_mut().zip(&line[i..i + C]) {
+                    *o += w * f32::from(v);
                 }
             }
+            rows.extend_from_slice(&px);
         }
     }
-    let mut out = vec![0u8; dw * dh * 4];
-    let mut acc = vec![0.0f32; dw * 4];
-    for (dst, weights) in out.chunks_exact_mut(dw * 4).zip(&wy.weights) {
+    let stride = dw * C;
+    let mut out = Vec::with_capacity(dh * stride);
+    let mut acc = vec![0.0f32; stride];
+    for weights in &wy.weights {
         acc.fill(0.0);
         for &(i, w) in weights {
-            for (a, &v) in acc.iter_mut().zip(&rows[i * dw * 4..(i + 1) * dw * 4]) {
-                *a += w as f32 * v;
+            let w = w as f32;
+            for (a, &v) in acc.iter_mut().zip(&rows[i * stride..(i + 1) * stride]) {
+                *a += w * v;
             }
         }
-        for (d, &a) in dst.iter_mut().zip(&acc) {
-            *d = (a + 0.5).clamp(0.0, 255.0) as u8;
-        }
+        out.extend(acc.iter().map(|&a| (a + 0.5).clamp(0.0, 255.0) as u8));
     }
-    RgbaImage::from_raw(dw as u32, dh as u32, out).expect("buffer length matches dimensions")
+    out
 }
 
 #[cfg(test)]
