@@ -256,6 +256,89 @@ fn black_and_constant_images_keep_all_energy() {
     }
 }
 
+/// Runs svdimg, killing it after `limit` (a hang is a failure, not a stuck test run).
+fn run_within(args: &[&str], limit: std::time::Duration) -> Output {
+    let mut child = common::bin()
+        .args(args)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("the svdimg binary runs");
+    let start = std::time::Instant::now();
+    while child.try_wait().expect("waits").is_none() {
+        if start.elapsed() > limit {
+            child.kill().ok();
+            panic!("svdimg {} still ran after {limit:?}", args.join(" "));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    child.wait_with_output().expect("output")
+}
+
+#[test]
+fn images_of_low_rank_large_enough_for_the_partial_svd_finish() {
+    // 240×160 is past the partial SVD's minimum size: on these planes its Krylov space runs
+    // out, which once made it loop for ever.
+    let dir = tmp();
+    let (w, h) = (240, 160);
+    let images = [
+        ("black.png", image::RgbaImage::new(w, h)),
+        (
+            "flat.png",
+            image::RgbaImage::from_pixel(w, h, image::Rgba([200, 10, 90, 255])),
+        ),
+        (
+            "ramp.png",
+            image::RgbaImage::from_fn(w, h, |x, _| {
+                let v = (x * 255 / (w - 1)) as u8;
+                image::Rgba([v, 255 - v, 40, v])
+            }),
+        ),
+        (
+            "stripes.png",
+            image::RgbaImage::from_fn(w, h, |x, y| {
+                let v = if (x / 7 + y / 11) % 2 == 0 { 30 } else { 220 };
+                image::Rgba([v, v, 255 - v, 255])
+            }),
+        ),
+    ];
+    for (name, img) in images {
+        let p = dir.path().join(name);
+        img.save(&p).unwrap();
+        for (k, alpha) in [("1", "keep"), ("7", "compress"), ("50", "keep")] {
+            let out = dir.path().join(format!("o-{k}-{name}"));
+            let o = run_within(
+                &[
+                    "compress",
+                    s(&p),
+                    "-k",
+                    k,
+                    "--alpha",
+                    alpha,
+                    "--method",
+                    "partial",
+                    "--json",
+                    "-o",
+                    s(&out),
+                ],
+                std::time::Duration::from_secs(60),
+            );
+            assert!(o.status.success(), "{name} -k {k}: {}", stderr(&o));
+            let v: Value = serde_json::from_str(&stdout(&o)).unwrap();
+            assert_eq!(v["method"], "partial", "{name} -k {k}");
+            // Rank 2 or less everywhere: from rank 2 on, the output is the input.
+            if k != "1" || name == "black.png" || name == "flat.png" {
+                assert_eq!(v["psnr"], Value::Null, "{name} -k {k}: {}", v["psnr"]);
+                assert!(
+                    image::open(&out).unwrap().to_rgba8() == img,
+                    "{name} -k {k}"
+                );
+            }
+        }
+    }
+}
+
 #[test]
 fn unwritable_folder_and_full_disk_leave_nothing() {
     let dir = tmp();

@@ -96,6 +96,88 @@ fn truncated_methods_match_exact_on_low_rank_plus_noise() {
     }
 }
 
+/// Planes whose rank is below the Lanczos subspace: the Krylov space runs out, which once made
+/// the partial SVD loop for ever (faer's re-orthogonalisation waited for `0 < 0`).
+fn low_rank_planes() -> Vec<(&'static str, Mat<f32>)> {
+    let (m, n) = (150, 230);
+    vec![
+        ("black", Mat::zeros(m, n)),
+        ("flat", Mat::from_fn(m, n, |_, _| 77.0 / 255.0)),
+        (
+            "ramp",
+            Mat::from_fn(m, n, |_, j| (j * 255 / (n - 1)) as f32 / 255.0),
+        ),
+        (
+            "line",
+            Mat::from_fn(m, n, |_, j| f32::from(u8::from(j == 100))),
+        ),
+        (
+            "stripes",
+            Mat::from_fn(m, n, |i, j| ((i / 8 + j / 13) % 2) as f32 * 0.5),
+        ),
+        ("rank 5", low_rank_plus_noise(m, n, 5, 0.0, 4)),
+    ]
+}
+
+#[test]
+fn the_partial_svd_finishes_on_planes_of_low_rank_and_is_exact_there() {
+    for (what, a) in low_rank_planes() {
+        let e = exact(a.as_ref());
+        for precision in [Precision::F32, Precision::F64] {
+            for k in [1, 7, 40] {
+                let p = RandomizedParams::default();
+                let f = factorize_with(a.as_ref(), Method::Partial, precision, k, &p, Par::Seq)
+                    .unwrap();
+                assert_eq!(f.rank(), k, "{what} k={k}");
+                let scale = e.s[0].max(1e-30);
+                for i in 0..k {
+                    assert!(
+                        (f.s[i] - e.s[i]).abs() <= 1e-4 * scale,
+                        "{what} {precision:?} k={k}: σ{} = {} against exact {}",
+                        i + 1,
+                        f.s[i],
+                        e.s[i]
+                    );
+                }
+                let norm = svdimg::metrics::energy(a.as_ref()).sqrt();
+                let (mine, best) = (error(a.as_ref(), &f, k), error(a.as_ref(), &e, k));
+                assert!(
+                    mine <= best + 1e-4 * norm.max(1e-30),
+                    "{what} {precision:?} k={k}: ‖A − A_k‖ = {mine} against exact {best}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn exact_singular_values_come_in_order_on_a_plane_of_rank_two() {
+    // faer's divide-and-conquer SVD returned this plane's σ₂ at position 97 (in f64); numpy
+    // (LAPACK gesdd) gives σ₁ = 46.941452896134344, σ₂ = 45.89117562233506, the rest ~1e-13.
+    let a = Mat::from_fn(150, 230, |i, j| ((i / 8 + j / 13) % 2) as f32 * 0.5);
+    for precision in [Precision::F32, Precision::F64] {
+        let p = RandomizedParams::default();
+        let e = factorize_with(a.as_ref(), Method::Exact, precision, 3, &p, Par::Seq).unwrap();
+        assert!(
+            e.s.windows(2).all(|w| w[0] >= w[1]),
+            "{precision:?}: sorted"
+        );
+        assert!(
+            (e.s[0] - 46.941452896134344).abs() < 1e-4,
+            "{precision:?}: {}",
+            e.s[0]
+        );
+        assert!(
+            (e.s[1] - 45.89117562233506).abs() < 1e-4,
+            "{precision:?}: {}",
+            e.s[1]
+        );
+        assert!(e.s[2] < 1e-3, "{precision:?}: {}", e.s[2]);
+        // The kept vectors are those of σ₁ and σ₂: rank 2 rebuilds the plane.
+        assert!(error(a.as_ref(), &e, 2) < 1e-3, "{precision:?}");
+    }
+}
+
 #[test]
 fn same_seed_same_factors_whatever_the_thread_count() {
     let a = low_rank_plus_noise(400, 300, 60, 1e-2, 9);

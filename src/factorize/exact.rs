@@ -89,7 +89,32 @@ pub(super) fn svd_in<T: faer::traits::RealField + Copy>(
         Default::default(),
     )
     .map_err(|_| Error::NoConvergence(format!("{m}×{n} plane")))?;
-    let s = (0..r).map(|i| s[i]).collect();
+    let mut s: Vec<T> = (0..r).map(|i| s[i]).collect();
+    sort_triplets(&mut s, u.as_mut(), v.as_mut());
     crate::parallel::clear_upper();
     Ok((u, s, v))
+}
+
+/// Puts the triplets in non-increasing order of σ. faer's divide-and-conquer SVD can return a
+/// valid factorization with the values out of order when many singular values are zero (a
+/// 150×230 plane of rank 2 came back with σ₂ at position 97); everything downstream takes the
+/// first k as the largest. Already sorted triplets (the rule) are left untouched.
+pub(super) fn sort_triplets<T: faer::traits::RealField + Copy>(
+    s: &mut [T],
+    mut u: faer::MatMut<'_, T>,
+    mut v: faer::MatMut<'_, T>,
+) {
+    if s.windows(2).all(|w| w[0] >= w[1]) {
+        return;
+    }
+    let mut order: Vec<usize> = (0..s.len()).collect();
+    // Stable and descending (NaN, never expected, compares equal and stays in place).
+    order.sort_by(|&i, &j| s[j].partial_cmp(&s[i]).unwrap_or(std::cmp::Ordering::Equal));
+    let (su, sv) = (u.to_owned(), v.to_owned());
+    let old = s.to_vec();
+    for (new, &i) in order.iter().enumerate() {
+        s[new] = old[i];
+        u.as_mut().col_mut(new).copy_from(su.col(i));
+        v.as_mut().col_mut(new).copy_from(sv.col(i));
+    }
 }

@@ -11,6 +11,7 @@
 
 mod auto;
 mod exact;
+mod lanczos;
 mod partial;
 mod randomized;
 mod schedule;
@@ -170,7 +171,7 @@ pub fn factorize_with(
 }
 
 /// Runs a truncated method in `T`; `None` when it does not apply or did not converge.
-fn truncated<T: Real>(
+fn truncated<T: lanczos::Float>(
     a: MatRef<'_, T>,
     method: Method,
     k: usize,
