@@ -374,6 +374,10 @@ fn usage_errors_exit_2() {
     ]);
     assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).contains("cannot write .xyz"), "{}", stderr(&o));
+    // A percentage where a fraction belongs is named, with the fraction to write instead.
+    let o = run(&["compress", &c, "--energy", "99.9"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("write 0.999"), "{}", stderr(&o));
 }
 
 #[test]

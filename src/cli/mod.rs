@@ -442,6 +442,11 @@ fn parse_energy(s: &str) -> Result<f64, String> {
         .map_err(|_| format!("'{s}' is not a number"))?;
     if f > 0.0 && f <= 1.0 {
         Ok(f)
+    } else if f > 1.0 && f <= 100.0 {
+        Err(format!(
+            "energy must be in (0, 1], got {s} (for {s} %, write {})",
+            (f * 1e10).round() / 1e12
+        ))
     } else {
         Err(format!("energy must be in (0, 1], got {s}"))
     }
