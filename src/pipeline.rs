@@ -11,7 +11,8 @@ use crate::decode::{decode_file, Decoded};
 use crate::encode::{check_output, write_image, OutputFormat};
 use crate::error::Result;
 use crate::factorize::{
-    choose, factorize_planes_each, grow, Factors, Method, Plan, Precision, RandomizedParams,
+    choose, factorize_planes_each, factorize_planes_then, grow, Factors, Method, Plan, Precision,
+    RandomizedParams,
 };
 use crate::metrics;
 use crate::options::{CompressOptions, Schedule};
@@ -71,22 +72,52 @@ pub fn factorize_image(
     keep: usize,
     progress: &dyn Progress,
 ) -> Result<Factorized> {
+    factorize_image_then(img, opts, keep, progress, 0, |_, _, _, _| ()).map(|(fz, _)| fz)
+}
+
+/// [`factorize_image`], running `follow(planes, p, j, factors)` for every plane `p` and every
+/// `j < follow_ups` as soon as that plane's factors are ready (see
+/// [`crate::factorize::factorize_planes_then`]). Returns the follow-ups' results per plane.
+pub fn factorize_image_then<R: Send>(
+    img: &DynamicImage,
+    opts: &CompressOptions,
+    keep: usize,
+    progress: &dyn Progress,
+    follow_ups: usize,
+    follow: impl Fn(&Planes, usize, usize, &Factors) -> R + Sync,
+) -> Result<(Factorized, Vec<Vec<R>>)> {
     let planes = planes::split(img, opts.color, opts.alpha);
     let (rows, cols) = (planes.layout.height, planes.layout.width);
     let choice = choose(opts.method, rows, cols, keep, &opts.randomized);
-    progress.begin(Stage::Factorize, planes.planes.len() as u64);
+    // The bar counts planes and their follow-ups together.
+    let units = planes.planes.len() * (1 + follow_ups);
+    progress.begin(Stage::Factorize, units as u64);
     let refs: Vec<&Mat<f32>> = planes.planes.iter().collect();
     let keeps = vec![keep; refs.len()];
-    let factors = factorize_planes_each(&refs, &keeps, &plan(opts), progress)?;
+    let (factors, followed) = factorize_planes_then(
+        &refs,
+        &keeps,
+        &plan(opts),
+        progress,
+        follow_ups,
+        |p, j, f| {
+            let r = follow(&planes, p, j, f);
+            progress.advance(Stage::Factorize, 1);
+            r
+        },
+    )?;
     progress.end(Stage::Factorize);
     let method_reason = with_fallbacks(choice.reason, choice.method, &factors, &planes);
     let energies = energies(&planes);
-    Ok(Factorized {
-        planes,
-        factors,
-        energies,
-        method_reason,
-    })
+    Ok((
+        Factorized {
+            planes,
+            factors,
+            energies,
+            method_reason,
+        },
+        followed,
+    ))
 }
 
 /// Splits `img` into planes and factorizes them as far as `select` needs: everything for the
@@ -326,10 +357,21 @@ fn measure_planes(
     let quality = metrics::quality(reference, image, layout.compared_channels(), layout.peak());
     progress.end(Stage::Metrics);
     let metrics_ms = ms(t);
+    let channels = channel_reports(fz, ranks, &measured);
+    (channels, quality, metrics_ms)
+}
+
+/// The report entries of every plane of `fz` rebuilt at `ranks`, with the measured errors
+/// ‖A_p − A_p,k‖_F.
+pub(crate) fn channel_reports(
+    fz: &Factorized,
+    ranks: &[usize],
+    measured: &[f64],
+) -> Vec<ChannelReport> {
+    let layout = &fz.planes.layout;
     let (rows, cols) = (layout.height, layout.width);
-    let channels = indices
-        .iter()
-        .map(|&p| {
+    (0..fz.factors.len())
+        .map(|p| {
             let (f, k, e) = (&fz.factors[p], ranks[p], fz.energies[p]);
             let kept = metrics::energy_kept(&f.s, k, e, f.complete);
             ChannelReport {
@@ -347,8 +389,7 @@ fn measure_planes(
                 stored_values: metrics::stored_values(k, rows, cols),
             }
         })
-        .collect();
-    (channels, quality, metrics_ms)
+        .collect()
 }
 
 /// Reconstructs at the chosen ranks, measures, and builds the report.

@@ -355,6 +355,31 @@ pub fn merge(planes: &[Mat<f32>], layout: &Layout, alpha: Option<&[u16]>) -> Dyn
     }
 }
 
+/// One reconstructed plane as an 8-bit output channel of its own, row-major: every sample
+/// clamped to [0, 1], scaled and rounded exactly as [`merge`] does it, so for a layout whose
+/// planes are its output channels (any but YCbCr, 8-bit) these are the samples of that channel
+/// in the merged image.
+#[must_use]
+pub fn channel8(plane: &Mat<f32>) -> Vec<u8> {
+    let (h, w) = (plane.nrows(), plane.ncols());
+    let mut out = vec![0u8; w * h];
+    let mut column = [0u8; TILE];
+    for r0 in (0..h).step_by(TILE) {
+        let rows = r0..(r0 + TILE).min(h);
+        for j in 0..w {
+            // Quantized along the column (contiguous in the plane), then written down the band.
+            let src = &plane.col_as_slice(j)[rows.clone()];
+            for (q, &v) in column.iter_mut().zip(src) {
+                *q = round_to_sample(f64::from(v).clamp(0.0, 1.0) * 255.0) as u8;
+            }
+            for (r, &q) in column[..src.len()].iter().enumerate() {
+                out[(r0 + r) * w + j] = q;
+            }
+        }
+    }
+    out
+}
+
 /// `x.round() as u16` for `x` in [0, 65535] (and NaN → 0), without the libm call that
 /// `f64::round` compiles to on baseline x86-64: the integer part by truncation, then half away
 /// from zero by an exact comparison of the fraction (both steps are exact below 2⁵²).

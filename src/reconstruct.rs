@@ -57,12 +57,13 @@ pub fn partial_sum(f: &Factors, range: std::ops::Range<usize>, par: Par) -> Mat<
             Par::Seq,
         );
     };
-    match par {
-        Par::Seq => blocks
+    if par == Par::Seq {
+        blocks
             .iter_mut()
             .enumerate()
-            .for_each(|(b, block)| run(b, block)),
-        _ => crate::parallel::for_each_mut(&mut blocks, run),
+            .for_each(|(b, block)| run(b, block));
+    } else {
+        crate::parallel::for_each_mut(&mut blocks, run);
     }
     crate::parallel::clear_upper();
     out

@@ -61,9 +61,21 @@ pub fn ssim_plane(a: &[f32], b: &[f32], width: usize, height: usize) -> Option<f
     )
 }
 
-/// Mean SSIM of channel `ch` of two interleaved sample buffers (`stride` samples per pixel,
-/// row-major, `width × height` pixels), each sample scaled by `scale` in f32 — the same as
-/// [`ssim_plane`] of the two channels extracted as planes, without making the planes.
+/// One channel of a row-major buffer of interleaved samples: sample `ch` of every `stride`.
+/// A plane of its own is `stride` 1, `ch` 0.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Channel<'a, T> {
+    /// The samples, `stride` per pixel.
+    pub samples: &'a [T],
+    /// Samples per pixel.
+    pub stride: usize,
+    /// Which sample of each pixel.
+    pub ch: usize,
+}
+
+/// Mean SSIM of two channels of `width × height` pixels (each from interleaved samples of its
+/// own layout), each sample scaled by `scale` in f32 — the same as [`ssim_plane`] of the two
+/// channels extracted as planes, without making the planes.
 ///
 /// # Panics
 ///
@@ -71,28 +83,32 @@ pub fn ssim_plane(a: &[f32], b: &[f32], width: usize, height: usize) -> Option<f
 #[must_use]
 #[track_caller]
 pub(crate) fn ssim_channel<T: Copy + Into<f32> + Sync>(
-    a: &[T],
-    b: &[T],
-    (stride, ch, scale): (usize, usize, f32),
+    a: Channel<'_, T>,
+    b: Channel<'_, T>,
+    scale: f32,
     width: usize,
     height: usize,
 ) -> Option<f64> {
-    let len = width
-        .checked_mul(height)
-        .and_then(|n| n.checked_mul(stride));
-    assert!(
-        ch < stride && len == Some(a.len()) && len == Some(b.len()),
-        "ssim_channel: {}/{} samples for {width}×{height}×{stride}",
-        a.len(),
-        b.len()
-    );
-    let source = |s| Interleaved {
-        s,
-        width,
-        stride,
-        ch,
-        scale,
-    };
+    #[track_caller]
+    fn source<T>(c: Channel<'_, T>, width: usize, height: usize, scale: f32) -> Interleaved<'_, T> {
+        let len = width
+            .checked_mul(height)
+            .and_then(|n| n.checked_mul(c.stride));
+        assert!(
+            c.ch < c.stride && len == Some(c.samples.len()),
+            "ssim_channel: {} samples for {width}×{height}×{}",
+            c.samples.len(),
+            c.stride
+        );
+        Interleaved {
+            s: c.samples,
+            width,
+            stride: c.stride,
+            ch: c.ch,
+            scale,
+        }
+    }
+    let source = |c| source(c, width, height, scale);
     ssim_of(&source(a), &source(b), width, height)
 }
 
@@ -478,8 +494,26 @@ mod tests {
                     .collect()
             };
             let want = ssim_plane(&plane(&a8), &plane(&b8), w, h).unwrap();
-            let got = ssim_channel(&a8, &b8, (3, ch, scale), w, h).unwrap();
+            let of = |s| Channel {
+                samples: s,
+                stride: 3,
+                ch,
+            };
+            let got = ssim_channel(of(&a8), of(&b8), scale, w, h).unwrap();
             assert_eq!(want.to_bits(), got.to_bits(), "channel {ch}");
+            // Against the channel as a plane of its own: the same.
+            let own: Vec<u8> = b8.chunks_exact(3).map(|p| p[ch]).collect();
+            let plane_b = Channel {
+                samples: &own[..],
+                stride: 1,
+                ch: 0,
+            };
+            let got = ssim_channel(of(&a8), plane_b, scale, w, h).unwrap();
+            assert_eq!(
+                want.to_bits(),
+                got.to_bits(),
+                "channel {ch} against a plane"
+            );
         }
     }
 }

@@ -522,3 +522,95 @@ fn existing_outputs_are_kept_without_force() {
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(image::open(&out).is_ok());
 }
+
+/// Tiles of every kind of layout (grey, grey + alpha, RGB, RGBA with alpha kept or compressed,
+/// luma of a colour image) and method (exact; partial, whose planes are factorized one per
+/// thread while finished planes already make their tiles) are the `compress` output reduced to
+/// the tile, and carry its numbers.
+#[test]
+fn reduced_tiles_of_every_layout_are_compress_outputs_and_carry_its_numbers() {
+    let dir = tmp();
+    let photo = common::photo_like(180, 150, 11);
+    let rgb = dir.path().join("rgb.png");
+    DynamicImage::ImageRgb8(photo.clone()).save(&rgb).unwrap();
+    let rgba = dir.path().join("rgba.png");
+    DynamicImage::ImageRgba8(RgbaImage::from_fn(180, 150, |x, y| {
+        let p = photo.get_pixel(x, y).0;
+        image::Rgba([p[0], p[1], p[2], ((x + 2 * y) % 256) as u8])
+    }))
+    .save(&rgba)
+    .unwrap();
+    let grey = dir.path().join("grey.png");
+    DynamicImage::ImageRgb8(photo.clone())
+        .to_luma8()
+        .save(&grey)
+        .unwrap();
+    let grey_alpha = dir.path().join("grey_alpha.png");
+    DynamicImage::ImageRgba8(image::open(&rgba).unwrap().to_rgba8())
+        .to_luma_alpha8()
+        .save(&grey_alpha)
+        .unwrap();
+    let cases: [(&Path, &[&str]); 7] = [
+        (&rgb, &[]),
+        (&rgba, &[]),
+        (&rgba, &["--alpha", "compress"]),
+        (&grey, &[]),
+        (&grey_alpha, &["--alpha", "compress"]),
+        (&grey_alpha, &[]),
+        (&rgb, &["--color", "luma"]),
+    ];
+    for (input, extra) in cases {
+        for method in ["exact", "partial"] {
+            let what = format!("{} {extra:?} {method}", input.display());
+            let sheet_path = dir.path().join("sheet.png");
+            let mut args = vec![
+                "grid",
+                s(input),
+                "--ranks",
+                "3,12",
+                "--tile-width",
+                "90",
+                "--method",
+                method,
+                "-o",
+                s(&sheet_path),
+                "--force",
+                "--json",
+            ];
+            args.extend_from_slice(extra);
+            let report = json(&run(&args));
+            let out = dir.path().join("k12.png");
+            let mut args = vec![
+                "compress",
+                s(input),
+                "-k",
+                "12",
+                "--method",
+                method,
+                "-o",
+                s(&out),
+                "--force",
+                "--json",
+            ];
+            args.extend_from_slice(extra);
+            let c = json(&run(&args));
+            let layout = &report["layout"];
+            assert_eq!(layout["tile_height"], 75, "{what}");
+            let sheet = image::open(&sheet_path).unwrap().to_rgba8();
+            let want = svdimg::resample::downscale(&image::open(&out).unwrap().to_rgba8(), 90, 75);
+            assert!(tile(&sheet, layout, 2, 90, 75) == want, "{what}: tile");
+            let entry = &report["ranks"][1];
+            assert_eq!(entry["rank"], 12);
+            for key in ["psnr", "ssim", "mse", "storage_ratio"] {
+                assert_eq!(entry[key], c[key], "{what}: {key}");
+            }
+            let channels = c["channels"].as_array().unwrap();
+            assert_eq!(entry["channels"].as_array().unwrap().len(), channels.len());
+            for (gc, cc) in entry["channels"].as_array().unwrap().iter().zip(channels) {
+                for key in ["name", "energy_kept", "predicted_error", "measured_error"] {
+                    assert_eq!(gc[key], cc[key], "{what}: channel {key}");
+                }
+            }
+        }
+    }
+}

@@ -86,12 +86,15 @@ pub enum Exit {
 
 /// Sets the size of rayon's global pool (`--threads`).
 pub fn set_threads(threads: Option<u16>) {
+    #[cfg(feature = "parallel")]
     if let Some(n) = threads {
         // Fails only if the pool was built already, which cannot happen this early.
         let _ = rayon::ThreadPoolBuilder::new()
             .num_threads(usize::from(n))
             .build_global();
     }
+    #[cfg(not(feature = "parallel"))]
+    let _ = threads;
 }
 
 /// Flags every command that factorizes shares.

@@ -11,6 +11,7 @@
 
 mod auto;
 mod exact;
+mod follow;
 mod lanczos;
 mod partial;
 mod randomized;
@@ -22,6 +23,7 @@ use serde::Serialize;
 use crate::error::Result;
 
 pub use auto::{choose, largest_truncated, resolve, Choice};
+pub use follow::factorize_planes_then;
 pub use randomized::RandomizedParams;
 pub use schedule::{factorize_planes_each, grow, Grown, Plan, FIRST_ROUND};
 

@@ -147,9 +147,10 @@ pub(super) fn product<T: Real>(lhs: MatRef<'_, T>, rhs: MatRef<'_, T>, par: Par)
         );
         out
     };
-    let parts: Vec<Mat<T>> = match par {
-        Par::Seq => blocks.iter().map(block).collect(),
-        _ => crate::parallel::map(&blocks, block),
+    let parts: Vec<Mat<T>> = if par == Par::Seq {
+        blocks.iter().map(block).collect()
+    } else {
+        crate::parallel::map(&blocks, block)
     };
     let mut out = Mat::<T>::zeros(m, l);
     for (b, part) in parts.iter().enumerate() {

@@ -48,27 +48,9 @@ pub fn factorize_planes_each(
     let threads = parallel::threads();
     let jobs: Vec<(usize, &Mat<f32>)> = keeps.iter().copied().zip(planes.iter().copied()).collect();
     let one = |&(keep, p): &(usize, &Mat<f32>), inner: usize| {
-        let f = factorize_with(
-            p.as_ref(),
-            plan.method,
-            plan.precision,
-            keep,
-            plan.params,
-            parallel::par(inner),
-        );
-        progress.advance(Stage::Factorize, 1);
-        f
+        factorize_one(p, keep, plan, inner, progress)
     };
-    let schedule = match (plan.schedule, planes.first(), keeps.first()) {
-        (Schedule::Auto, Some(p), Some(&keep)) => {
-            match resolve(plan.method, p.nrows(), p.ncols(), keep, plan.params) {
-                Method::Randomized => Schedule::Shared,
-                Method::Partial => Schedule::AcrossPlanes,
-                _ => Schedule::Balanced,
-            }
-        }
-        (s, ..) => s,
-    };
+    let schedule = resolved_schedule(plan, planes, keeps);
     let results: Vec<Result<Factors>> = match schedule {
         Schedule::AcrossPlanes => parallel::map(&jobs, |j| one(j, 1)),
         Schedule::Shared => parallel::map(&jobs, |j| one(j, threads)),
@@ -84,6 +66,46 @@ pub fn factorize_planes_each(
     };
     parallel::clear_upper();
     results.into_iter().collect()
+}
+
+/// Factorizes one plane on `inner` threads and advances [`Stage::Factorize`] by one.
+pub(super) fn factorize_one(
+    plane: &Mat<f32>,
+    keep: usize,
+    plan: &Plan<'_>,
+    inner: usize,
+    progress: &dyn Progress,
+) -> Result<Factors> {
+    let f = factorize_with(
+        plane.as_ref(),
+        plan.method,
+        plan.precision,
+        keep,
+        plan.params,
+        parallel::par(inner),
+    );
+    progress.advance(Stage::Factorize, 1);
+    f
+}
+
+/// The schedule `plan` runs with: [`Schedule::Auto`] resolved by the method that will run on
+/// the first plane (one plane per thread for the partial SVD, which is sequential inside; all
+/// threads on every plane for the randomized method; planes and threads balanced otherwise).
+pub(super) fn resolved_schedule(
+    plan: &Plan<'_>,
+    planes: &[&Mat<f32>],
+    keeps: &[usize],
+) -> Schedule {
+    match (plan.schedule, planes.first(), keeps.first()) {
+        (Schedule::Auto, Some(p), Some(&keep)) => {
+            match resolve(plan.method, p.nrows(), p.ncols(), keep, plan.params) {
+                Method::Randomized => Schedule::Shared,
+                Method::Partial => Schedule::AcrossPlanes,
+                _ => Schedule::Balanced,
+            }
+        }
+        (s, ..) => s,
+    }
 }
 
 /// Factors good enough for `select`, and how they were found.

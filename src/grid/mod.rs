@@ -9,21 +9,25 @@
 //! cells on a white background. Under each tile a label: rank, PSNR (dB), SSIM, energy kept (%)
 //! and storage ratio (×), in DejaVu Sans (see [`crate::draw`]).
 
+use std::sync::OnceLock;
 use std::time::Instant;
 
-use image::imageops::FilterType;
 use image::{DynamicImage, RgbaImage};
 use serde::Serialize;
 
-use crate::draw;
 use crate::error::{Error, Result};
 use crate::metrics;
 use crate::options::CompressOptions;
-use crate::pipeline::{factorize_image, rebuild, Factorized};
+use crate::pipeline::{channel_reports, factorize_image_then, rebuild, Factorized};
 use crate::planes;
 use crate::progress::{NoProgress, Progress, Stage};
 use crate::rank::{energy_rank, RankSelect};
-use crate::resample::downscale_samples;
+use crate::report::ChannelReport;
+
+mod sheet;
+mod tiles;
+
+use sheet::{compose, layout};
 
 /// Energy fractions that `--ranks auto` takes a rank for.
 pub const AUTO_ENERGY: [f64; 6] = [0.5, 0.8, 0.9, 0.95, 0.99, 0.999];
@@ -36,10 +40,6 @@ pub const DEFAULT_TILE_WIDTH: (u32, u32) = (160, 320);
 
 /// Blank space around and between cells, in pixels.
 pub const GAP: u32 = 8;
-
-const BACKGROUND: [u8; 4] = [255, 255, 255, 255];
-const INK: [u8; 4] = [20, 20, 20, 255];
-const INK_SOFT: [u8; 4] = [70, 70, 70, 255];
 
 /// Which ranks a grid shows.
 #[derive(Debug, Clone, PartialEq)]
@@ -318,52 +318,59 @@ impl Grid {
 /// each with the reason it is there, and whether any had to be clamped.
 pub fn resolve_ranks(list: &RankList, fz: &Factorized) -> (Vec<(usize, String)>, bool) {
     let (rows, cols) = (fz.planes.layout.height, fz.planes.layout.width);
+    if let RankList::Fixed(sels) = list {
+        return fixed_ranks(sels, rows, cols);
+    }
+    let r = rows.min(cols);
+    let mut out: Vec<(usize, String)> = Vec::new();
+    for &f in &AUTO_ENERGY {
+        let k = fz
+            .factors
+            .iter()
+            .zip(&fz.energies)
+            .map(|(fa, &e)| energy_rank(&fa.s, e, f, fa.complete))
+            .max()
+            .unwrap_or(1)
+            .clamp(1, r.max(1));
+        push_new(&mut out, k, format!("{}% energy", f * 100.0));
+    }
+    let milestones: Vec<usize> = out.iter().map(|(k, _)| *k).collect();
+    for &p in &AUTO_PERCENT {
+        let k = RankSelect::Percent(p).fixed_rank(rows, cols).unwrap_or(1);
+        let near = milestones
+            .iter()
+            .any(|&m| (k as f64 / m as f64).max(m as f64 / k as f64) < 1.25);
+        if !near {
+            push_new(&mut out, k, format!("{p}% of {r}"));
+        }
+    }
+    out.sort_by_key(|(k, _)| *k);
+    (out, false)
+}
+
+/// Adds rank `k` (and why) unless it is there already.
+fn push_new(out: &mut Vec<(usize, String)>, k: usize, why: String) {
+    if !out.iter().any(|(x, _)| *x == k) {
+        out.push((k, why));
+    }
+}
+
+/// [`resolve_ranks`] of a fixed list, for a plane of `rows × cols`: known before any SVD.
+fn fixed_ranks(sels: &[RankSelect], rows: usize, cols: usize) -> (Vec<(usize, String)>, bool) {
     let r = rows.min(cols);
     let mut clamped = false;
     let mut out: Vec<(usize, String)> = Vec::new();
-    let push = |out: &mut Vec<(usize, String)>, k: usize, why: String| {
-        if !out.iter().any(|(x, _)| *x == k) {
-            out.push((k, why));
+    for sel in sels {
+        if let RankSelect::Rank(k) = *sel {
+            clamped |= k > r;
         }
-    };
-    match list {
-        RankList::Fixed(sels) => {
-            for sel in sels {
-                if let RankSelect::Rank(k) = *sel {
-                    clamped |= k > r;
-                }
-                let k = sel.fixed_rank(rows, cols).unwrap_or(r).clamp(1, r.max(1));
-                let why = match *sel {
-                    RankSelect::Percent(p) => format!("{p}% of {r}"),
-                    RankSelect::Rank(asked) if asked > r => format!("rank {asked}, clamped"),
-                    _ => format!("rank {k}"),
-                };
-                push(&mut out, k, why);
-            }
-        }
-        RankList::Auto => {
-            for &f in &AUTO_ENERGY {
-                let k = fz
-                    .factors
-                    .iter()
-                    .zip(&fz.energies)
-                    .map(|(fa, &e)| energy_rank(&fa.s, e, f, fa.complete))
-                    .max()
-                    .unwrap_or(1)
-                    .clamp(1, r.max(1));
-                push(&mut out, k, format!("{}% energy", f * 100.0));
-            }
-            let milestones: Vec<usize> = out.iter().map(|(k, _)| *k).collect();
-            for &p in &AUTO_PERCENT {
-                let k = RankSelect::Percent(p).fixed_rank(rows, cols).unwrap_or(1);
-                let near = milestones
-                    .iter()
-                    .any(|&m| (k as f64 / m as f64).max(m as f64 / k as f64) < 1.25);
-                if !near {
-                    push(&mut out, k, format!("{p}% of {r}"));
-                }
-            }
-        }
+        let k = sel.fixed_rank(rows, cols).unwrap_or(r).clamp(1, r.max(1));
+        let why = match *sel {
+            RankSelect::Percent(p) => format!("{p}% of {r}"),
+            RankSelect::Rank(asked) if asked > r => format!("rank {asked}, clamped"),
+            _ => format!("rank {k}"),
+        };
+        push_new(&mut out, k, why);
     }
     out.sort_by_key(|(k, _)| *k);
     (out, clamped)
@@ -385,18 +392,39 @@ pub fn grid_image(
     }
     let mut timings = GridTimings::default();
     let (w, h) = (img.width() as usize, img.height() as usize);
-    let keep = match &grid.ranks {
-        RankList::Auto => usize::MAX,
-        RankList::Fixed(list) => list
-            .iter()
-            .filter_map(|s| s.fixed_rank(h, w))
-            .max()
-            .unwrap_or(1),
+    let tile_width = grid
+        .tile_width
+        .unwrap_or_else(|| (w as u32).clamp(DEFAULT_TILE_WIDTH.0, DEFAULT_TILE_WIDTH.1));
+    let tile = tiles::tile_size(w as u32, h as u32, tile_width);
+    // Fixed ranks are known before the SVD, so their tiles can be made plane by plane as soon
+    // as each plane is factorized (see `tiles`); `auto` ranks need the spectrum first.
+    let fixed = match &grid.ranks {
+        RankList::Fixed(list) => Some(fixed_ranks(list, h, w)),
+        RankList::Auto => None,
     };
+    let keep = fixed.as_ref().map_or(usize::MAX, |(r, _)| {
+        r.iter().map(|x| x.0).max().unwrap_or(1)
+    });
+    let reference_cell = OnceLock::new();
+    let reference_of =
+        |planes: &planes::Planes| &**reference_cell.get_or_init(|| planes::reference(img, planes));
+    let follow_ups = fixed.as_ref().map_or(0, |(r, _)| r.len());
     let t = Instant::now();
-    let fz = factorize_image(img, opts, keep, progress)?;
+    let (fz, followed) =
+        factorize_image_then(img, opts, keep, progress, follow_ups, |pl, p, j, f| {
+            if !tiles::by_plane(&pl.layout, tile_width) {
+                return None;
+            }
+            let reference = reference_of(pl);
+            let samples = (planes::samples(reference), channel_count(reference));
+            let k = fixed.as_ref().map_or(1, |(r, _)| r[j].0);
+            Some(tiles::plane_tile(pl, p, f, k, &samples, tile))
+        })?;
     timings.factorize = ms(t);
-    let (ranks, clamped) = resolve_ranks(&grid.ranks, &fz);
+    let (ranks, clamped) = match fixed {
+        Some(fixed) => fixed,
+        None => resolve_ranks(&grid.ranks, &fz),
+    };
     let max_rank = h.min(w);
     let mut warnings = Vec::new();
     if clamped {
@@ -415,46 +443,52 @@ pub fn grid_image(
     }
 
     let t = Instant::now();
-    let reference = planes::reference(img, &fz.planes);
+    let reference = reference_of(&fz.planes);
     timings.metrics += ms(t);
-    let tile_width = grid
-        .tile_width
-        .unwrap_or_else(|| (w as u32).clamp(DEFAULT_TILE_WIDTH.0, DEFAULT_TILE_WIDTH.1));
     let mut tiles = Vec::with_capacity(ranks.len() + 1);
     let t = Instant::now();
-    tiles.push(scale_tile(&reference, tile_width));
+    tiles.push(tiles::scale_tile(reference, tile_width));
     timings.draw += ms(t);
-    let mut results = Vec::with_capacity(ranks.len());
-    progress.begin(Stage::Reconstruct, ranks.len() as u64);
-    // Tiles side by side (each rebuild also runs its planes in parallel). rayon's workers take
-    // one tile at a time, so only about as many full-size reconstructions as there are threads
-    // exist at once; each is dropped as soon as its tile is scaled. Every tile is rebuilt the
-    // same way whatever the order, so the pixels do not depend on the thread count.
     let planes_n = fz.factors.len();
-    let done = crate::parallel::map(&ranks, |(k, reason)| {
-        let rebuilt = rebuild(&fz, &vec![*k; planes_n], &reference, &NoProgress);
-        let t = Instant::now();
-        let tile = scale_tile(&rebuilt.image, tile_width);
-        let draw_ms = ms(t);
-        progress.advance(Stage::Reconstruct, 1);
-        let entry = grid_rank(&fz, *k, reason.clone(), &rebuilt);
-        (
-            entry,
-            tile,
-            rebuilt.reconstruct_ms,
-            rebuilt.metrics_ms,
-            draw_ms,
+    let made: Vec<Vec<tiles::PlaneTile>> = followed
+        .into_iter()
+        .map(|v| v.into_iter().collect::<Option<Vec<_>>>())
+        .collect::<Option<_>>()
+        .filter(|_| follow_ups > 0 && planes_n > 0)
+        .unwrap_or_default();
+    let results = if made.is_empty() {
+        by_image(
+            &fz,
+            &ranks,
+            reference,
+            tile_width,
+            &mut tiles,
+            &mut timings,
+            progress,
         )
-    });
-    for (entry, tile, reconstruct_ms, metrics_ms, draw_ms) in done {
-        timings.reconstruct += reconstruct_ms;
-        timings.metrics += metrics_ms;
-        timings.draw += draw_ms;
-        tiles.push(tile);
-        results.push(entry);
-    }
-    progress.end(Stage::Reconstruct);
-    drop(reference);
+    } else {
+        let t = Instant::now();
+        let kept_alpha = tiles::kept_alpha_tile(&fz.planes, tile);
+        let peak = fz.planes.layout.peak();
+        let mut results = Vec::with_capacity(ranks.len());
+        for (j, (k, reason)) in ranks.iter().enumerate() {
+            let of_rank: Vec<&tiles::PlaneTile> = made.iter().map(|p| &p[j]).collect();
+            let measured: Vec<f64> = of_rank.iter().map(|t| t.measured_error).collect();
+            let channels = channel_reports(&fz, &vec![*k; planes_n], &measured);
+            let measures: Vec<_> = of_rank.iter().map(|t| t.quality).collect();
+            let quality = metrics::combine_channels(&measures, w * h, peak);
+            let parts: Vec<&[u8]> = of_rank.iter().map(|t| &t.tile[..]).collect();
+            tiles.push(tiles::assemble(&parts, kept_alpha.as_deref(), tile));
+            results.push(grid_rank(&fz, *k, reason.clone(), &channels, &quality));
+            for t in of_rank {
+                timings.reconstruct += t.ms[0];
+                timings.metrics += t.ms[1];
+                timings.draw += t.ms[2];
+            }
+        }
+        timings.draw += ms(t);
+        results
+    };
 
     let t = Instant::now();
     let labels: Vec<Vec<Vec<String>>> = std::iter::once(original_label(&fz))
@@ -475,10 +509,66 @@ pub fn grid_image(
     })
 }
 
-fn grid_rank(fz: &Factorized, k: usize, reason: String, r: &crate::pipeline::Rebuilt) -> GridRank {
+/// Samples per pixel of a canonical image.
+fn channel_count(img: &DynamicImage) -> usize {
+    usize::from(img.color().channel_count())
+}
+
+/// Every tile rebuilt as a whole image with [`rebuild`], the code `compress` runs (for layouts
+/// and tile sizes that [`tiles::by_plane`] does not cover). Pushes the tiles and returns the
+/// entries.
+fn by_image(
+    fz: &Factorized,
+    ranks: &[(usize, String)],
+    reference: &DynamicImage,
+    tile_width: u32,
+    tiles: &mut Vec<RgbaImage>,
+    timings: &mut GridTimings,
+    progress: &dyn Progress,
+) -> Vec<GridRank> {
+    progress.begin(Stage::Reconstruct, ranks.len() as u64);
+    // Tiles side by side (each rebuild also runs its planes in parallel). rayon's workers take
+    // one tile at a time, so only about as many full-size reconstructions as there are threads
+    // exist at once; each is dropped as soon as its tile is scaled. Every tile is rebuilt the
+    // same way whatever the order, so the pixels do not depend on the thread count.
+    let planes_n = fz.factors.len();
+    let done = crate::parallel::map(ranks, |(k, reason)| {
+        let rebuilt = rebuild(fz, &vec![*k; planes_n], reference, &NoProgress);
+        let t = Instant::now();
+        let tile = tiles::scale_tile(&rebuilt.image, tile_width);
+        let draw_ms = ms(t);
+        progress.advance(Stage::Reconstruct, 1);
+        let entry = grid_rank(fz, *k, reason.clone(), &rebuilt.channels, &rebuilt.quality);
+        (
+            entry,
+            tile,
+            rebuilt.reconstruct_ms,
+            rebuilt.metrics_ms,
+            draw_ms,
+        )
+    });
+    progress.end(Stage::Reconstruct);
+    let mut results = Vec::with_capacity(ranks.len());
+    for (entry, tile, reconstruct_ms, metrics_ms, draw_ms) in done {
+        timings.reconstruct += reconstruct_ms;
+        timings.metrics += metrics_ms;
+        timings.draw += draw_ms;
+        tiles.push(tile);
+        results.push(entry);
+    }
+    results
+}
+
+fn grid_rank(
+    fz: &Factorized,
+    k: usize,
+    reason: String,
+    channels: &[ChannelReport],
+    quality: &metrics::Quality,
+) -> GridRank {
     let layout = &fz.planes.layout;
     let samples = (layout.width * layout.height * fz.factors.len()) as u64;
-    let stored: u64 = r.channels.iter().map(|c| c.stored_values).sum();
+    let stored: u64 = channels.iter().map(|c| c.stored_values).sum();
     let total: f64 = fz.energies.iter().sum();
     // As metrics::energy_kept does it: from the discarded tail when every σ is known, which is
     // exact to the last digit when little is discarded.
@@ -500,9 +590,9 @@ fn grid_rank(fz: &Factorized, k: usize, reason: String, r: &crate::pipeline::Reb
     GridRank {
         rank: k,
         reason,
-        mse: r.quality.mse,
-        psnr: r.quality.psnr,
-        ssim: r.quality.ssim,
+        mse: quality.mse,
+        psnr: quality.psnr,
+        ssim: quality.ssim,
         energy_kept: if total > 0.0 {
             kept.clamp(0.0, 1.0)
         } else {
@@ -510,8 +600,7 @@ fn grid_rank(fz: &Factorized, k: usize, reason: String, r: &crate::pipeline::Reb
         },
         stored_values: stored,
         storage_ratio: (stored > 0).then(|| samples as f64 / stored as f64),
-        channels: r
-            .channels
+        channels: channels
             .iter()
             .map(|c| GridChannel {
                 name: c.name.clone(),
@@ -567,147 +656,6 @@ fn percent(f: f64) -> String {
     }
 }
 
-/// Scales an image to `tile_width` (at most twice as tall), as 8-bit RGBA. An image already
-/// that wide is copied pixel for pixel; smaller ones are enlarged with nearest-neighbour so
-/// their pixels stay visible; larger ones are reduced by area averaging.
-fn scale_tile(img: &DynamicImage, tile_width: u32) -> RgbaImage {
-    let (w, h) = (img.width().max(1), img.height().max(1));
-    let scale =
-        (f64::from(tile_width) / f64::from(w)).min(2.0 * f64::from(tile_width) / f64::from(h));
-    let tw = ((f64::from(w) * scale).round() as u32).clamp(1, tile_width);
-    let th = ((f64::from(h) * scale).round() as u32).max(1);
-    if (tw, th) == (w, h) {
-        return img.to_rgba8();
-    }
-    if tw > w || th > h {
-        let rgba = img.to_rgba8();
-        return image::imageops::resize(&rgba, tw, th, FilterType::Nearest);
-    }
-    // Downscaling: the exact area average of the covered pixels (no ringing, and several
-    // times faster than a Lanczos filter, which matters with a dozen tiles). 8-bit images are
-    // averaged as they are and only the small tile is widened to RGBA (same samples).
-    let (sw, sh, dw, dh) = (w as usize, h as usize, tw as usize, th as usize);
-    let small = match img {
-        DynamicImage::ImageLuma8(b) => DynamicImage::ImageLuma8(
-            image::GrayImage::from_raw(tw, th, downscale_samples::<1>(b, sw, sh, dw, dh))
-                .expect("buffer length matches dimensions"),
-        ),
-        DynamicImage::ImageRgb8(b) => DynamicImage::ImageRgb8(
-            image::RgbImage::from_raw(tw, th, downscale_samples::<3>(b, sw, sh, dw, dh))
-                .expect("buffer length matches dimensions"),
-        ),
-        DynamicImage::ImageRgba8(b) => return crate::resample::downscale(b, tw, th),
-        other => return crate::resample::downscale(&other.to_rgba8(), tw, th),
-    };
-    small.to_rgba8()
-}
-
-/// The lines drawn for a label: each line's items joined by " · " when that fits in `width`,
-/// one item per line when it does not.
-fn label_lines(label: &[Vec<String>], px: f32, width: f32) -> Vec<String> {
-    let mut lines = Vec::new();
-    for items in label {
-        let joined = items.join("  ·  ");
-        if draw::text_width(&joined, px) <= width {
-            lines.push(joined);
-        } else {
-            lines.extend(items.iter().cloned());
-        }
-    }
-    lines
-}
-
-/// The font size and label height for these labels in cells `tile_width` wide.
-fn label_metrics(labels: &[Vec<Vec<String>>], tile_width: u32) -> (f32, u32) {
-    let room = tile_width.saturating_sub(8) as f32;
-    let mut px = (tile_width as f32 * 0.055).clamp(11.0, 18.0);
-    let widest = labels
-        .iter()
-        .flatten()
-        .flatten()
-        .map(|s| draw::text_width(s, 1.0))
-        .fold(0.0f32, f32::max);
-    if widest * px > room {
-        px = (room / widest).max(7.0);
-    }
-    let lines = labels
-        .iter()
-        .map(|l| label_lines(l, px, room).len())
-        .max()
-        .unwrap_or(1);
-    let height = (draw::line_height(px) * lines as f32 + 0.6 * px).ceil() as u32;
-    (px, height)
-}
-
-/// Cells per row for `n` cells of `cell_w × cell_h`: the sheet closest to 16:10, with few
-/// empty cells.
-fn default_columns(n: usize, cell_w: u32, cell_h: u32) -> usize {
-    let score = |c: usize| {
-        let rows = n.div_ceil(c);
-        let aspect = (c as f64 * f64::from(cell_w + GAP)) / (rows as f64 * f64::from(cell_h + GAP));
-        let empty = (rows * c - n) as f64;
-        (aspect / 1.6).ln().abs() + 0.08 * empty
-    };
-    (1..=n.max(1))
-        .min_by(|&a, &b| score(a).total_cmp(&score(b)))
-        .unwrap_or(1)
-}
-
-fn layout(
-    tiles: &[RgbaImage],
-    labels: &[Vec<Vec<String>>],
-    tile_width: u32,
-    columns: Option<usize>,
-) -> GridLayout {
-    let tile_height = tiles.iter().map(RgbaImage::height).max().unwrap_or(1);
-    let (font_px, label_height) = label_metrics(labels, tile_width);
-    let n = tiles.len();
-    let columns = columns
-        .unwrap_or_else(|| default_columns(n, tile_width, tile_height + label_height))
-        .clamp(1, n.max(1));
-    let rows = n.div_ceil(columns);
-    let (c, r) = (columns as u32, rows as u32);
-    GridLayout {
-        columns,
-        rows,
-        tile_width,
-        tile_height,
-        label_height,
-        gap: GAP,
-        width: c * tile_width + (c + 1) * GAP,
-        height: r * (tile_height + label_height) + (r + 1) * GAP,
-        font_px,
-    }
-}
-
-fn compose(
-    tiles: &[RgbaImage],
-    labels: &[Vec<Vec<String>>],
-    layout: &GridLayout,
-    alpha: bool,
-) -> DynamicImage {
-    let mut sheet = RgbaImage::from_pixel(layout.width, layout.height, image::Rgba(BACKGROUND));
-    let room = layout.tile_width.saturating_sub(8) as f32;
-    let line = draw::line_height(layout.font_px);
-    for (i, (tile, items)) in tiles.iter().zip(labels).enumerate() {
-        let (x, y) = layout.cell_origin(i);
-        let dx = (layout.tile_width - tile.width()) / 2;
-        draw::paste(&mut sheet, tile, x + dx, y);
-        let cx = x as f32 + layout.tile_width as f32 / 2.0;
-        let mut ty = (y + layout.tile_height) as f32 + 0.3 * layout.font_px;
-        for (j, text) in label_lines(items, layout.font_px, room).iter().enumerate() {
-            let ink = if j == 0 { INK } else { INK_SOFT };
-            draw::draw_text_centered(&mut sheet, cx, ty, layout.font_px, text, ink);
-            ty += line;
-        }
-    }
-    if alpha {
-        DynamicImage::ImageRgba8(sheet)
-    } else {
-        DynamicImage::ImageRgb8(DynamicImage::ImageRgba8(sheet).to_rgb8())
-    }
-}
-
 fn ms(t: Instant) -> f64 {
     t.elapsed().as_secs_f64() * 1e3
 }
@@ -715,26 +663,6 @@ fn ms(t: Instant) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn columns_make_a_landscape_sheet() {
-        // Seven 3:2 cells: three columns (3×3 would be too tall, 7×1 too wide).
-        let c = default_columns(7, 300, 260);
-        assert!((3..=4).contains(&c), "{c}");
-        assert_eq!(default_columns(1, 300, 200), 1);
-    }
-
-    #[test]
-    fn labels_wrap_to_the_cell() {
-        let label = vec![
-            vec!["rank 10".to_string()],
-            vec!["PSNR 30.00 dB".to_string(), "SSIM 0.9000".to_string()],
-        ];
-        let wide = label_lines(&label, 12.0, 1000.0);
-        assert_eq!(wide, vec!["rank 10", "PSNR 30.00 dB  ·  SSIM 0.9000"]);
-        let narrow = label_lines(&label, 12.0, 90.0);
-        assert_eq!(narrow.len(), 3);
-    }
 
     #[test]
     fn percentages_tell_nearly_all_from_all() {
