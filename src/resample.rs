@@ -84,38 +84,45 @@ pub fn downscale_samples<const C: usize>(
 ) -> Vec<u8> {
     assert_eq!(raw.len(), sw * sh * C, "samples match dimensions");
     let (wx, wy) = (Resample::area(sw, dw), Resample::area(sh, dh));
+    // Down the columns first: every output row is a weighted sum of whole input rows, a loop
+    // along memory that the compiler vectorises; the horizontal pass then sees only `dh` rows.
+    let stride = sw * C;
+    let mut rows = Vec::with_capacity(dh * stride);
+    for weights in &wy.weights {
+        let start = rows.len();
+        // The first row is written, the others added (never adding to zeroed fresh memory,
+        // whose pages would be faulted in twice).
+        let (&(i0, w0), rest) = weights.split_first().expect("every output covers an input");
+        let w0 = w0 as f32;
+        rows.extend(
+            raw[i0 * stride..(i0 + 1) * stride]
+                .iter()
+                .map(|&v| w0 * f32::from(v)),
+        );
+        let acc = &mut rows[start..];
+        for &(i, w) in rest {
+            let w = w as f32;
+            for (a, &v) in acc.iter_mut().zip(&raw[i * stride..(i + 1) * stride]) {
+                *a += w * f32::from(v);
+            }
+        }
+    }
     let wx: Vec<Vec<(usize, f32)>> = wx
         .weights
         .iter()
         .map(|w| w.iter().map(|&(i, a)| (i * C, a as f32)).collect())
         .collect();
-    // Rows reduced horizontally, in f32. Every value is written once (never added to a zeroed
-    // buffer: reading fresh zero pages and then writing them costs a page fault and a TLB flush
-    // on every core per page, which was most of this function's time).
-    let mut rows = Vec::with_capacity(sh * dw * C);
-    for line in raw.chunks_exact(sw * C) {
+    let mut out = Vec::with_capacity(dh * dw * C);
+    for line in rows.chunks_exact(stride) {
         for weights in &wx {
             let mut px = [0.0f32; C];
             for &(i, w) in weights {
                 for (o, &v) in px.iter_mut().zip(&line[i..i + C]) {
-                    *o += w * f32::from(v);
+                    *o += w * v;
                 }
             }
-            rows.extend_from_slice(&px);
+            out.extend(px.iter().map(|&a| (a + 0.5).clamp(0.0, 255.0) as u8));
         }
-    }
-    let stride = dw * C;
-    let mut out = Vec::with_capacity(dh * stride);
-    let mut acc = vec![0.0f32; stride];
-    for weights in &wy.weights {
-        acc.fill(0.0);
-        for &(i, w) in weights {
-            let w = w as f32;
-            for (a, &v) in acc.iter_mut().zip(&rows[i * stride..(i + 1) * stride]) {
-                *a += w * v;
-            }
-        }
-        out.extend(acc.iter().map(|&a| (a + 0.5).clamp(0.0, 255.0) as u8));
     }
     out
 }

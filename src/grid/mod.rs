@@ -408,6 +408,7 @@ pub fn grid_image(
     let reference_cell = OnceLock::new();
     let reference_of =
         |planes: &planes::Planes| &**reference_cell.get_or_init(|| planes::reference(img, planes));
+    let channels_cell = OnceLock::new();
     let follow_ups = fixed.as_ref().map_or(0, |(r, _)| r.len());
     let t = Instant::now();
     let (fz, followed) =
@@ -415,10 +416,9 @@ pub fn grid_image(
             if !tiles::by_plane(&pl.layout, tile_width) {
                 return None;
             }
-            let reference = reference_of(pl);
-            let samples = (planes::samples(reference), channel_count(reference));
+            let channels = channels_cell.get_or_init(|| tiles::channels8(reference_of(pl)));
             let k = fixed.as_ref().map_or(1, |(r, _)| r[j].0);
-            Some(tiles::plane_tile(pl, p, f, k, &samples, tile))
+            Some(tiles::plane_tile(pl, p, f, k, &channels[p], tile))
         })?;
     timings.factorize = ms(t);
     let (ranks, clamped) = match fixed {
@@ -507,11 +507,6 @@ pub fn grid_image(
         factorized: fz,
         timings_ms: timings,
     })
-}
-
-/// Samples per pixel of a canonical image.
-fn channel_count(img: &DynamicImage) -> usize {
-    usize::from(img.color().channel_count())
 }
 
 /// Every tile rebuilt as a whole image with [`rebuild`], the code `compress` runs (for layouts

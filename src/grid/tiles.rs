@@ -91,15 +91,26 @@ pub(super) struct PlaneTile {
     pub ms: [f64; 3],
 }
 
-/// Rebuilds plane `p` of `planes` from `f` at rank `k`, measures it against channel `p` of
-/// `reference` (the reference image's samples and its samples per pixel), and reduces it to
-/// `tile` (width, height).
+/// The channels of an 8-bit image, each as a plane of its own (row-major).
+pub(super) fn channels8(img: &DynamicImage) -> Vec<Vec<u8>> {
+    let img = planes::canonical(img);
+    let n = usize::from(img.color().channel_count());
+    match planes::samples(&img) {
+        Samples::U8(s) => (0..n)
+            .map(|c| s[c..].iter().step_by(n).copied().collect())
+            .collect(),
+        Samples::U16(_) => unreachable!("tiles are made by plane only from 8-bit images"),
+    }
+}
+
+/// Rebuilds plane `p` of `planes` from `f` at rank `k`, measures it against `reference` (the
+/// reference image's channel `p`, from [`channels8`]), and reduces it to `tile` (width, height).
 pub(super) fn plane_tile(
     planes: &planes::Planes,
     p: usize,
     f: &Factors,
     k: usize,
-    reference: &(Samples<'_>, usize),
+    reference: &[u8],
     tile: (u32, u32),
 ) -> PlaneTile {
     let layout = &planes.layout;
@@ -112,8 +123,8 @@ pub(super) fn plane_tile(
     let measured_error = metrics::frobenius_distance(planes.planes[p].as_ref(), recon.as_ref());
     drop(recon);
     let quality = metrics::channel_quality(
-        &reference.0,
-        (reference.1, p),
+        &Samples::U8(reference),
+        (1, 0),
         &Samples::U8(&channel),
         (1, 0),
         (w, h),
