@@ -8,6 +8,12 @@ use clap::Parser;
 
 use cli::{Cli, Command};
 
+/// mimalloc keeps freed pages for reuse: `grid` and `batch` allocate and free full-size planes
+/// many times over, and the system allocator returned each to the kernel, which then faulted
+/// fresh zeroed pages in again for the next.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     cli::set_threads(cli.command.threads());
