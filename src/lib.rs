@@ -43,6 +43,7 @@ pub mod planes;
 pub mod plot;
 pub mod progress;
 pub mod rank;
+pub mod rebuild;
 pub mod reconstruct;
 pub mod report;
 pub mod resample;
