@@ -41,19 +41,19 @@ pub fn factorize_planes_then<R: Send>(
 ) -> Result<(Vec<Factors>, Vec<Vec<R>>)> {
     assert_eq!(planes.len(), keeps.len(), "one keep per plane");
     let threads = parallel::threads();
-    let overlap = cfg!(feature = "parallel")
-        && threads > 1
-        && follow_ups > 0
-        && resolved_schedule(plan, planes, keeps) == Schedule::AcrossPlanes;
-    if !overlap {
+    let schedule = resolved_schedule(plan, planes, keeps);
+    let overlap = cfg!(feature = "parallel") && threads > 1 && follow_ups > 0;
+    let rounds = match schedule {
+        Schedule::Balanced | Schedule::Auto => threads.max(1),
+        Schedule::WithinPlanes => 1,
+        Schedule::AcrossPlanes | Schedule::Shared => 0,
+    };
+    if overlap && rounds > 0 {
+        return in_rounds(planes, keeps, plan, progress, rounds, follow_ups, &follow);
+    }
+    if !overlap || schedule != Schedule::AcrossPlanes {
         let factors = factorize_planes_each(planes, keeps, plan, progress)?;
-        let tasks: Vec<(usize, usize)> = (0..planes.len())
-            .flat_map(|p| (0..follow_ups).map(move |j| (p, j)))
-            .collect();
-        let mut done = parallel::map(&tasks, |&(p, j)| follow(p, j, &factors[p])).into_iter();
-        let results = (0..planes.len())
-            .map(|_| done.by_ref().take(follow_ups).collect())
-            .collect();
+        let results = follow_all(&factors, 0, follow_ups, &follow);
         return Ok((factors, results));
     }
     let board = Board::new(planes.len(), follow_ups);
@@ -83,6 +83,80 @@ pub fn factorize_planes_then<R: Send>(
     #[cfg(not(feature = "parallel"))]
     work();
     board.finish()
+}
+
+/// `follow` for every follow-up of `factors` (planes `first..`), side by side, per plane.
+fn follow_all<R: Send>(
+    factors: &[Factors],
+    first: usize,
+    follow_ups: usize,
+    follow: &(impl Fn(usize, usize, &Factors) -> R + Sync),
+) -> Vec<Vec<R>> {
+    let tasks: Vec<(usize, usize)> = (0..factors.len())
+        .flat_map(|p| (0..follow_ups).map(move |j| (p, j)))
+        .collect();
+    let mut done = parallel::map(&tasks, |&(p, j)| follow(first + p, j, &factors[p])).into_iter();
+    (0..factors.len())
+        .map(|_| done.by_ref().take(follow_ups).collect())
+        .collect()
+}
+
+/// The balanced schedules (planes in rounds of `per_round`, the threads shared among a round's
+/// planes, exactly as [`factorize_planes_each`] runs them), with each round's factorization
+/// running beside the follow-ups of the round before: the threads that a factorization leaves
+/// idle at times take them up.
+fn in_rounds<R: Send>(
+    planes: &[&Mat<f32>],
+    keeps: &[usize],
+    plan: &Plan<'_>,
+    progress: &dyn Progress,
+    per_round: usize,
+    follow_ups: usize,
+    follow: &(impl Fn(usize, usize, &Factors) -> R + Sync),
+) -> Result<(Vec<Factors>, Vec<Vec<R>>)> {
+    let threads = parallel::threads();
+    let jobs: Vec<usize> = (0..planes.len()).collect();
+    let mut factors: Vec<Factors> = Vec::with_capacity(planes.len());
+    let mut results: Vec<Vec<R>> = Vec::with_capacity(planes.len());
+    let mut previous = 0..0;
+    for round in jobs.chunks(per_round) {
+        let inner = (threads / round.len()).max(1);
+        let done = &factors[previous.clone()];
+        let (round_factors, followed) = join(
+            || {
+                parallel::map(round, |&p| {
+                    factorize_one(planes[p], keeps[p], plan, inner, progress)
+                })
+            },
+            || follow_all(done, previous.start, follow_ups, follow),
+        );
+        results.extend(followed);
+        let start = factors.len();
+        for f in round_factors {
+            factors.push(f?);
+        }
+        previous = start..factors.len();
+    }
+    parallel::clear_upper();
+    results.extend(follow_all(
+        &factors[previous.clone()],
+        previous.start,
+        follow_ups,
+        follow,
+    ));
+    Ok((factors, results))
+}
+
+/// `rayon::join`, or one after the other without the `parallel` feature.
+fn join<A: Send, B: Send>(a: impl FnOnce() -> A + Send, b: impl FnOnce() -> B + Send) -> (A, B) {
+    #[cfg(feature = "parallel")]
+    {
+        rayon::join(a, b)
+    }
+    #[cfg(not(feature = "parallel"))]
+    {
+        (a(), b())
+    }
 }
 
 /// What a thread does next.
