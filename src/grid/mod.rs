@@ -169,7 +169,8 @@ pub struct Grid {
 pub struct GridTimings {
     /// Reading and decoding the input (filled in by the caller).
     pub decode: f64,
-    /// Splitting into planes and the SVDs.
+    /// Splitting into planes and the SVDs, wall time (tiles made plane by plane run alongside
+    /// the SVDs and end within this time).
     pub factorize: f64,
     /// Rebuilding every tile (summed over tiles, which run side by side).
     pub reconstruct: f64,
