@@ -6,6 +6,10 @@
 //!   and, as cameras write them, a JPEG. The large `exact` variant takes tens of seconds per
 //!   run, so it runs only with `SVDIMG_BENCH_EXACT=1`.
 //!
+//! - `grid/*`: `grid` with 7 ranks (1, 5, 10, 20, 50, 75, 100; decode, grid, write the sheet)
+//!   against one `compress -k 100` on the same image, side by side (issue #3's ratio), on
+//!   `samples/coffee.png` and `samples/chelsea.png`.
+//!
 //! `cargo bench --bench compress` (add `-- coffee` to run one group).
 
 #[path = "support/photo.rs"]
@@ -15,9 +19,16 @@ use std::path::Path;
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, Criterion};
+use svdimg::grid::{grid_image, GridOptions, RankList};
 use svdimg::{
-    compress_file, CompressOptions, Method, NoProgress, OutputTarget, Overwrite, RankSelect,
+    compress_file, decode_file, write_image, CompressOptions, Method, NoProgress, OutputTarget,
+    Overwrite, RankSelect,
 };
+
+/// The allocator the `svdimg` binary uses, so that the benches time what users run.
+#[cfg(feature = "cli")]
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn bench_file(c: &mut Criterion, group: &str, input: &Path, k: usize, exact: bool) {
     let out = tempfile::tempdir().expect("a temporary folder");
@@ -41,7 +52,40 @@ fn bench_file(c: &mut Criterion, group: &str, input: &Path, k: usize, exact: boo
     g.finish();
 }
 
+fn grid_against_compress(c: &mut Criterion, name: &str) {
+    let input = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("samples")
+        .join(name);
+    let out = tempfile::tempdir().expect("a temporary folder");
+    let target = OutputTarget::File(out.path().join("out.png"));
+    let sheet = out.path().join("grid.png");
+    let opts = CompressOptions {
+        overwrite: Overwrite::Replace,
+        ..CompressOptions::with_rank(RankSelect::Rank(100))
+    };
+    let grid = GridOptions {
+        ranks: RankList::Fixed([1, 5, 10, 20, 50, 75, 100].map(RankSelect::Rank).to_vec()),
+        ..GridOptions::default()
+    };
+    let mut g = c.benchmark_group(format!("grid/{name}"));
+    g.sample_size(20).warm_up_time(Duration::from_secs(1));
+    g.bench_function("compress-k100", |b| {
+        b.iter(|| compress_file(&input, &target, &opts, &NoProgress).expect("compress runs"));
+    });
+    g.bench_function("grid-7-ranks", |b| {
+        b.iter(|| {
+            let decoded = decode_file(&input, &opts.limits).expect("the sample decodes");
+            let made = grid_image(&decoded.image, &opts, &grid, &NoProgress).expect("grid runs");
+            write_image(&made.sheet, &sheet, Overwrite::Replace).expect("the sheet is written")
+        });
+    });
+    g.finish();
+}
+
 fn compress(c: &mut Criterion) {
+    grid_against_compress(c, "coffee.png");
+    grid_against_compress(c, "chelsea.png");
+
     let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/coffee.png");
     bench_file(c, "compress/coffee", &sample, 50, true);
 
