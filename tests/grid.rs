@@ -614,3 +614,48 @@ fn reduced_tiles_of_every_layout_are_compress_outputs_and_carry_its_numbers() {
         }
     }
 }
+
+/// `--ranks auto` learns its ranks from the spectrum, after the SVD; its tiles too are the
+/// `compress` outputs reduced, with its numbers.
+#[test]
+fn auto_rank_tiles_are_compress_outputs_too() {
+    let dir = tmp();
+    let photo = common::photo_like(180, 150, 5);
+    let input = dir.path().join("rgba.png");
+    DynamicImage::ImageRgba8(RgbaImage::from_fn(180, 150, |x, y| {
+        let p = photo.get_pixel(x, y).0;
+        image::Rgba([p[0], p[1], p[2], ((3 * x + y) % 256) as u8])
+    }))
+    .save(&input)
+    .unwrap();
+    let sheet_path = dir.path().join("sheet.png");
+    let report = json(&run(&[
+        "grid",
+        s(&input),
+        "--ranks",
+        "auto",
+        "--tile-width",
+        "90",
+        "--method",
+        "exact",
+        "-o",
+        s(&sheet_path),
+        "--json",
+    ]));
+    let sheet = image::open(&sheet_path).unwrap().to_rgba8();
+    let ranks = report["ranks"].as_array().unwrap();
+    assert!(ranks.len() >= 3, "{}", ranks.len());
+    for (i, entry) in ranks.iter().enumerate().step_by(2) {
+        let k = entry["rank"].as_u64().unwrap() as usize;
+        let out = dir.path().join(format!("k{k}.png"));
+        let c = compress_json(&input, k, &out);
+        let want = svdimg::resample::downscale(&image::open(&out).unwrap().to_rgba8(), 90, 75);
+        assert!(
+            tile(&sheet, &report["layout"], i + 1, 90, 75) == want,
+            "rank {k}: tile"
+        );
+        for key in ["psnr", "ssim", "mse"] {
+            assert_eq!(entry[key], c[key], "rank {k}: {key}");
+        }
+    }
+}

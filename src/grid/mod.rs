@@ -359,8 +359,30 @@ pub fn grid_image(
         .map(|v| v.into_iter().collect::<Option<Vec<_>>>())
         .collect::<Option<_>>()
         .filter(|_| follow_ups > 0 && planes_n > 0)
-        .unwrap_or_default();
-    let results = if made.is_empty() {
+        .unwrap_or_else(|| {
+            // `auto` ranks became known only now: their tiles are made plane by plane after
+            // the SVD, side by side.
+            if !tiles::by_plane(&fz.planes.layout, tile_width) {
+                return Vec::new();
+            }
+            let channels = channels_cell.get_or_init(|| tiles::channels8(reference));
+            let tasks: Vec<(usize, usize)> = (0..planes_n)
+                .flat_map(|p| (0..ranks.len()).map(move |j| (p, j)))
+                .collect();
+            progress.begin(Stage::Reconstruct, tasks.len() as u64);
+            let done = crate::parallel::map(&tasks, |&(p, j)| {
+                let f = &fz.factors[p];
+                let made = tiles::plane_tile(&fz.planes, p, f, ranks[j].0, &channels[p], tile);
+                progress.advance(Stage::Reconstruct, 1);
+                made
+            });
+            progress.end(Stage::Reconstruct);
+            let mut done = done.into_iter();
+            (0..planes_n)
+                .map(|_| done.by_ref().take(ranks.len()).collect())
+                .collect()
+        });
+    let results = if made.is_empty() || ranks.is_empty() {
         by_image(
             &fz,
             &ranks,
