@@ -107,21 +107,29 @@ pub fn downscale_samples<const C: usize>(
             }
         }
     }
-    let wx: Vec<Vec<(usize, f32)>> = wx
-        .weights
-        .iter()
-        .map(|w| w.iter().map(|&(i, a)| (i * C, a as f32)).collect())
-        .collect();
-    let mut out = Vec::with_capacity(dh * dw * C);
-    for line in rows.chunks_exact(stride) {
-        for weights in &wx {
+    // Then along the rows, with the weights laid out flat: output j averages the inputs
+    // `index[bounds[j]..bounds[j + 1]]` (sample offsets) with the matching `weight`s.
+    let (mut index, mut weight, mut bounds) = (Vec::new(), Vec::new(), vec![0]);
+    for w in &wx.weights {
+        for &(i, a) in w {
+            index.push(i * C);
+            weight.push(a as f32);
+        }
+        bounds.push(index.len());
+    }
+    let mut out = vec![0u8; dh * dw * C];
+    for (line, dst) in rows.chunks_exact(stride).zip(out.chunks_exact_mut(dw * C)) {
+        for (j, px_out) in dst.chunks_exact_mut(C).enumerate() {
             let mut px = [0.0f32; C];
-            for &(i, w) in weights {
+            for t in bounds[j]..bounds[j + 1] {
+                let (i, w) = (index[t], weight[t]);
                 for (o, &v) in px.iter_mut().zip(&line[i..i + C]) {
                     *o += w * v;
                 }
             }
-            out.extend(px.iter().map(|&a| (a + 0.5).clamp(0.0, 255.0) as u8));
+            for (o, a) in px_out.iter_mut().zip(px) {
+                *o = (a + 0.5).clamp(0.0, 255.0) as u8;
+            }
         }
     }
     out
