@@ -86,7 +86,7 @@ pub fn factorize_planes_then<R: Send>(
 }
 
 /// `follow` for every follow-up of `factors` (planes `first..`), side by side, per plane.
-fn follow_all<R: Send>(
+pub(crate) fn follow_all<R: Send>(
     factors: &[Factors],
     first: usize,
     follow_ups: usize,

@@ -24,6 +24,7 @@ use crate::error::Result;
 
 pub use auto::{choose, largest_truncated, resolve, Choice};
 pub use follow::factorize_planes_then;
+pub(crate) use follow::follow_all;
 pub use randomized::RandomizedParams;
 pub use schedule::{factorize_planes_each, grow, Grown, Plan, FIRST_ROUND};
 

@@ -16,6 +16,7 @@ use image::{DynamicImage, RgbaImage};
 use serde::Serialize;
 
 use crate::error::{Error, Result};
+use crate::factorize::{follow_all, Factors};
 use crate::metrics;
 use crate::options::CompressOptions;
 use crate::pipeline::{factorize_image_then, Factorized};
@@ -366,21 +367,14 @@ pub fn grid_image(
                 return Vec::new();
             }
             let channels = channels_cell.get_or_init(|| tiles::channels8(reference));
-            let tasks: Vec<(usize, usize)> = (0..planes_n)
-                .flat_map(|p| (0..ranks.len()).map(move |j| (p, j)))
-                .collect();
-            progress.begin(Stage::Reconstruct, tasks.len() as u64);
-            let done = crate::parallel::map(&tasks, |&(p, j)| {
-                let f = &fz.factors[p];
+            progress.begin(Stage::Reconstruct, (planes_n * ranks.len()) as u64);
+            let made = follow_all(&fz.factors, 0, ranks.len(), &|p, j, f: &Factors| {
                 let made = tiles::plane_tile(&fz.planes, p, f, ranks[j].0, &channels[p], tile);
                 progress.advance(Stage::Reconstruct, 1);
                 made
             });
             progress.end(Stage::Reconstruct);
-            let mut done = done.into_iter();
-            (0..planes_n)
-                .map(|_| done.by_ref().take(ranks.len()).collect())
-                .collect()
+            made
         });
     let results = if made.is_empty() || ranks.is_empty() {
         by_image(
