@@ -5,7 +5,7 @@ use faer::MatRef;
 use image::DynamicImage;
 
 use crate::planes::{canonical, samples, Samples};
-use crate::ssim::{ssim_channel, Channel};
+use crate::ssim::{ssim_against, ssim_channel, Channel, ReferenceMean};
 
 /// ‖A‖_F², summed in f64: the total energy, known without any SVD.
 #[must_use]
@@ -147,7 +147,7 @@ pub fn quality(
     let (w, h) = (a.width() as usize, a.height() as usize);
     let channel_list: Vec<usize> = (0..channels).collect();
     let results = crate::parallel::map(&channel_list, |&ch| {
-        channel_quality(&sa, (stride, ch), &sb, (stride, ch), (w, h), peak)
+        channel_quality(&sa, (stride, ch), None, &sb, (stride, ch), (w, h), peak)
     });
     combine_channels(&results, w * h, peak)
 }
@@ -163,12 +163,14 @@ pub(crate) struct ChannelQuality {
 
 /// Squared error and SSIM between channel `a_at.1` of `a` (`a_at.0` samples per pixel) and
 /// channel `b_at.1` of `b`, images of `size` (width, height) pixels. Either may be a plane of
-/// its own (`(1, 0)`): the result is the same as for the channel in its image.
+/// its own (`(1, 0)`): the result is the same as for the channel in its image. `a_mean`, when
+/// given, is the [`ReferenceMean`] of channel `a` on the scale `1 / peak` (same result, sooner).
 #[must_use]
 #[track_caller]
 pub(crate) fn channel_quality(
     a: &Samples<'_>,
     a_at: (usize, usize),
+    a_mean: Option<&ReferenceMean>,
     b: &Samples<'_>,
     b_at: (usize, usize),
     (w, h): (usize, usize),
@@ -187,14 +189,20 @@ pub(crate) fn channel_quality(
             let (a, b) = (at(a, a_at), at(b, b_at));
             ChannelQuality {
                 squared_error: squared_error_u8(a, b),
-                ssim: ssim_channel(a, b, scale, w, h),
+                ssim: match a_mean {
+                    Some(mean) => ssim_against(a, mean, b, scale, w, h),
+                    None => ssim_channel(a, b, scale, w, h),
+                },
             }
         }
         (Samples::U16(a), Samples::U16(b)) => {
             let (a, b) = (at(a, a_at), at(b, b_at));
             ChannelQuality {
                 squared_error: squared_error(a, b),
-                ssim: ssim_channel(a, b, scale, w, h),
+                ssim: match a_mean {
+                    Some(mean) => ssim_against(a, mean, b, scale, w, h),
+                    None => ssim_channel(a, b, scale, w, h),
+                },
             }
         }
         _ => panic!("channels of one sample type"),

@@ -58,6 +58,7 @@ pub fn ssim_plane(a: &[f32], b: &[f32], width: usize, height: usize) -> Option<f
         &Plane { s: b, width },
         width,
         height,
+        None,
     )
 }
 
@@ -89,27 +90,103 @@ pub(crate) fn ssim_channel<T: Copy + Into<f32> + Sync>(
     width: usize,
     height: usize,
 ) -> Option<f64> {
-    #[track_caller]
-    fn source<T>(c: Channel<'_, T>, width: usize, height: usize, scale: f32) -> Interleaved<'_, T> {
-        let len = width
-            .checked_mul(height)
-            .and_then(|n| n.checked_mul(c.stride));
-        assert!(
-            c.ch < c.stride && len == Some(c.samples.len()),
-            "ssim_channel: {} samples for {width}×{height}×{}",
-            c.samples.len(),
-            c.stride
-        );
-        Interleaved {
-            s: c.samples,
-            width,
-            stride: c.stride,
-            ch: c.ch,
-            scale,
-        }
+    let (a, b) = (
+        interleaved(a, width, height, scale),
+        interleaved(b, width, height, scale),
+    );
+    ssim_of(&a, &b, width, height, None)
+}
+
+/// The [`Source`] of a channel, its length checked.
+#[track_caller]
+fn interleaved<T>(
+    c: Channel<'_, T>,
+    width: usize,
+    height: usize,
+    scale: f32,
+) -> Interleaved<'_, T> {
+    let len = width
+        .checked_mul(height)
+        .and_then(|n| n.checked_mul(c.stride));
+    assert!(
+        c.ch < c.stride && len == Some(c.samples.len()),
+        "ssim_channel: {} samples for {width}×{height}×{}",
+        c.samples.len(),
+        c.stride
+    );
+    Interleaved {
+        s: c.samples,
+        width,
+        stride: c.stride,
+        ch: c.ch,
+        scale,
     }
-    let source = |c| source(c, width, height, scale);
-    ssim_of(&source(a), &source(b), width, height)
+}
+
+/// The filtered mean `mu_a` of a reference channel over the valid region, kept to measure many
+/// channels against it ([`ssim_against`]): a quarter of the filtering of each measurement.
+/// Values are exactly those [`ssim_channel`] filters itself, so results are bit-identical.
+#[derive(Debug)]
+pub(crate) struct ReferenceMean {
+    /// One buffer per strip of [`ssim_of`], its output rows of the strip's columns.
+    strips: Vec<Vec<f64>>,
+    /// Size of the channel it was made of.
+    size: (usize, usize),
+}
+
+/// [`ReferenceMean`] of channel `a` of `width × height` pixels, samples scaled by `scale`;
+/// None below 11 pixels on a side.
+#[must_use]
+#[track_caller]
+pub(crate) fn reference_mean<T: Copy + Into<f32> + Sync>(
+    a: Channel<'_, T>,
+    scale: f32,
+    width: usize,
+    height: usize,
+) -> Option<ReferenceMean> {
+    let a = interleaved(a, width, height, scale);
+    let (x0s, n) = strips(width, height)?;
+    let strips = crate::parallel::map(&x0s, |&x0| {
+        let out_w = width - 2 * RADIUS;
+        vectorised(StripMean {
+            a: &a,
+            height,
+            x0,
+            n: n.min(out_w - x0),
+        })
+    });
+    Some(ReferenceMean {
+        strips,
+        size: (width, height),
+    })
+}
+
+/// [`ssim_channel`] with the reference's filtered mean made beforehand by [`reference_mean`]
+/// from channel `a` (same scale): the same result, bit for bit.
+///
+/// # Panics
+///
+/// As [`ssim_channel`], and if `mean` was made for another size.
+#[must_use]
+#[track_caller]
+pub(crate) fn ssim_against<T: Copy + Into<f32> + Sync>(
+    a: Channel<'_, T>,
+    mean: &ReferenceMean,
+    b: Channel<'_, T>,
+    scale: f32,
+    width: usize,
+    height: usize,
+) -> Option<f64> {
+    assert_eq!(
+        mean.size,
+        (width, height),
+        "ssim_against: mean of another size"
+    );
+    let (a, b) = (
+        interleaved(a, width, height, scale),
+        interleaved(b, width, height, scale),
+    );
+    ssim_of(&a, &b, width, height, Some(&mean.strips))
 }
 
 /// Where a strip reads its input rows from.
@@ -157,36 +234,141 @@ impl<T: Copy + Into<f32> + Sync> Source for Interleaved<'_, T> {
     }
 }
 
-/// Mean SSIM of two sources of `width × height` samples.
-fn ssim_of<S: Source>(a: &S, b: &S, width: usize, height: usize) -> Option<f64> {
+/// The first output column of every strip, and the strips' width (the last may be narrower);
+/// None when the image is smaller than the window.
+fn strips(width: usize, height: usize) -> Option<(Vec<usize>, usize)> {
     if width < TAPS || height < TAPS {
         return None;
     }
-    let (out_w, out_h) = (width - 2 * RADIUS, height - 2 * RADIUS);
+    let out_w = width - 2 * RADIUS;
+    let n = out_w.div_ceil(out_w.div_ceil(STRIP));
+    Some(((0..out_w).step_by(n).collect(), n))
+}
+
+/// Mean SSIM of two sources of `width × height` samples, with the filtered mean of `a` per
+/// strip when it was made beforehand.
+fn ssim_of<S: Source>(
+    a: &S,
+    b: &S,
+    width: usize,
+    height: usize,
+    mean: Option<&[Vec<f64>]>,
+) -> Option<f64> {
     // Strips of at most STRIP output columns, computed in parallel, their sums added in order:
     // the result does not depend on the thread count.
-    let n = out_w.div_ceil(out_w.div_ceil(STRIP));
-    let strips: Vec<usize> = (0..out_w).step_by(n).collect();
-    let sums = crate::parallel::map(&strips, |&x0| {
-        let mut job = Job::new(a, b, height, n);
-        strip_sum(&mut job, x0, n.min(out_w - x0))
+    let (x0s, n) = strips(width, height)?;
+    let (out_w, out_h) = (width - 2 * RADIUS, height - 2 * RADIUS);
+    let jobs: Vec<(usize, usize)> = x0s.into_iter().enumerate().collect();
+    let sums = crate::parallel::map(&jobs, |&(s, x0)| {
+        let job = &mut Job::new(a, b, height, n, mean.map(|m| &m[s][..]));
+        vectorised(StripSum {
+            job,
+            x0,
+            n: n.min(out_w - x0),
+        })
     });
     Some(sums.iter().fold(0.0, |total, s| total + s) / (out_w * out_h) as f64)
 }
 
-/// [`Job::strip_sum`], with AVX-512 or AVX2 when the CPU has it.
-fn strip_sum<S: Source>(job: &mut Job<S>, x0: usize, n: usize) -> f64 {
+/// The filtered mean of `a` over output columns `x0 .. x0 + n` of every output row, row after
+/// row: the same sums, in the same order, as [`Job::strip_sum`] forms for `mu_a`.
+#[inline(always)]
+fn mean_of_strip<S: Source>(a: &S, height: usize, x0: usize, n: usize) -> Vec<f64> {
+    let (w, m) = (kernel(), n + 2 * RADIUS);
+    let mut row = vec![0.0; m];
+    let mut ring = vec![0.0; TAPS * n];
+    let mut out = Vec::with_capacity((height - 2 * RADIUS) * n);
+    for r in 0..height {
+        a.row(r, x0, &mut row);
+        let slot = &mut ring[(r % TAPS) * n..][..n];
+        filter11(std::array::from_fn(|k| &row[k..]), &w, slot);
+        if r >= 2 * RADIUS {
+            let first = r - 2 * RADIUS;
+            let start = out.len();
+            out.resize(start + n, 0.0);
+            let ring = &ring;
+            let src = std::array::from_fn(|k| &ring[((first + k) % TAPS) * n..][..n]);
+            filter11(src, &w, &mut out[start..]);
+        }
+    }
+    out
+}
+
+/// A computation whose inner loops are worth compiling for wider vectors.
+trait Vectorised {
+    type Output;
+    /// Runs the computation; `#[inline(always)]`, so that it is compiled into each of
+    /// [`run_avx2`] and [`run_avx512`] with their extension enabled.
+    fn run(self) -> Self::Output;
+}
+
+/// Runs `job` with AVX-512 or AVX2 when the CPU has it. No version uses FMA, so all give
+/// bit-identical results.
+fn vectorised<V: Vectorised>(job: V) -> V::Output {
     #[cfg(target_arch = "x86_64")]
     if std::is_x86_feature_detected!("avx512f") {
         // SAFETY: the running CPU supports AVX-512F, checked just above.
-        return unsafe { strip_sum_avx512(job, x0, n) };
+        return unsafe { run_avx512(job) };
     }
     #[cfg(target_arch = "x86_64")]
     if std::is_x86_feature_detected!("avx2") {
         // SAFETY: the running CPU supports AVX2, checked just above.
-        return unsafe { strip_sum_avx2(job, x0, n) };
+        return unsafe { run_avx2(job) };
     }
-    job.strip_sum(x0, n)
+    job.run()
+}
+
+/// [`Vectorised::run`] compiled with AVX2 enabled.
+///
+/// # Safety
+///
+/// The CPU must support AVX2.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn run_avx2<V: Vectorised>(job: V) -> V::Output {
+    job.run()
+}
+
+/// [`Vectorised::run`] compiled with AVX-512F enabled.
+///
+/// # Safety
+///
+/// The CPU must support AVX-512F.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+unsafe fn run_avx512<V: Vectorised>(job: V) -> V::Output {
+    job.run()
+}
+
+/// [`Job::strip_sum`] of one strip.
+struct StripSum<'j, 'a, S> {
+    job: &'j mut Job<'a, S>,
+    x0: usize,
+    n: usize,
+}
+
+impl<S: Source> Vectorised for StripSum<'_, '_, S> {
+    type Output = f64;
+    #[inline(always)]
+    fn run(self) -> f64 {
+        self.job.strip_sum(self.x0, self.n)
+    }
+}
+
+/// [`mean_of_strip`] of one strip.
+struct StripMean<'a, S> {
+    a: &'a S,
+    height: usize,
+    x0: usize,
+    n: usize,
+}
+
+impl<S: Source> Vectorised for StripMean<'_, S> {
+    type Output = Vec<f64>;
+    #[inline(always)]
+    fn run(self) -> Vec<f64> {
+        mean_of_strip(self.a, self.height, self.x0, self.n)
+    }
 }
 
 /// The normalised Gaussian, computed as `scipy.ndimage.gaussian_filter` does.
@@ -197,28 +379,6 @@ fn kernel() -> Kernel {
     });
     let sum: f64 = full.iter().sum();
     std::array::from_fn(|k| full[RADIUS + k] / sum)
-}
-
-/// [`Job::strip_sum`] compiled with AVX2 enabled.
-///
-/// # Safety
-///
-/// The CPU must support AVX2.
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-unsafe fn strip_sum_avx2<S: Source>(job: &mut Job<S>, x0: usize, n: usize) -> f64 {
-    job.strip_sum(x0, n)
-}
-
-/// [`Job::strip_sum`] compiled with AVX-512F enabled (no FMA either, so bit-identical).
-///
-/// # Safety
-///
-/// The CPU must support AVX-512F.
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f")]
-unsafe fn strip_sum_avx512<S: Source>(job: &mut Job<S>, x0: usize, n: usize) -> f64 {
-    job.strip_sum(x0, n)
 }
 
 /// The two sources, the kernel, and buffers for strips of at most `n` output columns.
@@ -239,10 +399,13 @@ struct Job<'a, S> {
     vert: Vec<f64>,
     /// SSIM map of one output row.
     row: Vec<f64>,
+    /// The filtered mean of `a` over the strip (output rows of the strip's columns) when made
+    /// beforehand; then `mu_a` is neither filtered here nor read from `vert`.
+    mean: Option<&'a [f64]>,
 }
 
 impl<'a, S: Source> Job<'a, S> {
-    fn new(a: &'a S, b: &'a S, height: usize, n: usize) -> Self {
+    fn new(a: &'a S, b: &'a S, height: usize, n: usize, mean: Option<&'a [f64]>) -> Self {
         let cap = n.div_ceil(16) * 16 + 8;
         let (w, prod) = (kernel(), vec![0.0; STATS * (n + 2 * RADIUS)]);
         let (ring, vert) = (vec![0.0; SLOTS * STATS * cap], vec![0.0; 2 * STATS * cap]);
@@ -258,6 +421,7 @@ impl<'a, S: Source> Job<'a, S> {
             ring,
             vert,
             row,
+            mean,
         }
     }
 
@@ -266,6 +430,8 @@ impl<'a, S: Source> Job<'a, S> {
     fn strip_sum(&mut self, x0: usize, n: usize) -> f64 {
         let (w, cap, m, pitch) = (&self.w, self.cap, n + 2 * RADIUS, self.n + 2 * RADIUS);
         let (mut total, mut next) = (0.0, 0);
+        // Statistics filtered here: all but mu_a when its filtered values are given.
+        let first = usize::from(self.mean.is_some());
         for r in 0..self.height {
             // Horizontal pass of input row r into ring slot r % SLOTS.
             let (pa, rest) = self.prod.split_at_mut(pitch);
@@ -278,7 +444,7 @@ impl<'a, S: Source> Job<'a, S> {
                 (psq[i], pab[i]) = (xa * xa + xb * xb, xa * xb);
             }
             let slot = &mut self.ring[(r % SLOTS) * STATS * cap..][..STATS * cap];
-            for (t, dst) in slot.chunks_exact_mut(cap).enumerate() {
+            for (t, dst) in slot.chunks_exact_mut(cap).enumerate().skip(first) {
                 let src = &self.prod[t * pitch..][..m];
                 filter11(std::array::from_fn(|k| &src[k..]), w, &mut dst[..n]);
             }
@@ -292,13 +458,15 @@ impl<'a, S: Source> Job<'a, S> {
             let ring = &self.ring;
             let src = |k: usize, t: usize| &ring[(((next + k) % SLOTS) * STATS + t) * cap..][..n];
             let (v0, v1) = self.vert.split_at_mut(STATS * cap);
-            for t in 0..STATS {
+            for t in first..STATS {
                 let (d0, d1) = (&mut v0[t * cap..][..n], &mut v1[t * cap..][..n]);
                 filter11x2(std::array::from_fn(|k| src(k, t)), w, d0, d1);
             }
-            total += ssim_row(v0, cap, &mut self.row[..n]);
+            let ma0 = self.mean.map_or(&v0[..n], |m| &m[next * n..][..n]);
+            total += ssim_row(ma0, v0, cap, &mut self.row[..n]);
             if pair {
-                total += ssim_row(v1, cap, &mut self.row[..n]);
+                let ma1 = self.mean.map_or(&v1[..n], |m| &m[(next + 1) * n..][..n]);
+                total += ssim_row(ma1, v1, cap, &mut self.row[..n]);
             }
             next += if pair { 2 } else { 1 };
         }
@@ -336,11 +504,12 @@ fn filter11x2(s: [&[f64]; TAPS + 1], w: &Kernel, d0: &mut [f64], d1: &mut [f64])
     }
 }
 
-/// Writes the SSIM of one output row into `out` and returns its sum.
+/// Writes the SSIM of one output row into `out` and returns its sum: `ma` holds `mu_a`, `vert`
+/// the other statistics (`cap` apart, after a slot for `mu_a`).
 #[inline(always)]
-fn ssim_row(vert: &[f64], cap: usize, out: &mut [f64]) -> f64 {
+fn ssim_row(ma: &[f64], vert: &[f64], cap: usize, out: &mut [f64]) -> f64 {
     let n = out.len();
-    let (ma, mb) = (&vert[..n], &vert[cap..][..n]);
+    let (ma, mb) = (&ma[..n], &vert[cap..][..n]);
     let (esq, eab) = (&vert[2 * cap..][..n], &vert[3 * cap..][..n]);
     for j in 0..n {
         let (ua, ub) = (ma[j], mb[j]);
@@ -466,18 +635,88 @@ mod tests {
         let (a, b) = pair(700, 31, 11);
         for (x0, n) in [(0, 345), (345, 345)] {
             let (a, b) = (Plane { s: &a, width: 700 }, Plane { s: &b, width: 700 });
-            let portable = Job::new(&a, &b, 31, 345).strip_sum(x0, n);
+            let portable = Job::new(&a, &b, 31, 345, None).strip_sum(x0, n);
             if std::is_x86_feature_detected!("avx2") {
+                let job = &mut Job::new(&a, &b, 31, 345, None);
                 // SAFETY: AVX2 support was checked just above.
-                let simd = unsafe { strip_sum_avx2(&mut Job::new(&a, &b, 31, 345), x0, n) };
+                let simd = unsafe { run_avx2(StripSum { job, x0, n }) };
                 assert_eq!(portable.to_bits(), simd.to_bits(), "AVX2");
             }
             if std::is_x86_feature_detected!("avx512f") {
+                let job = &mut Job::new(&a, &b, 31, 345, None);
                 // SAFETY: AVX-512F support was checked just above.
-                let simd = unsafe { strip_sum_avx512(&mut Job::new(&a, &b, 31, 345), x0, n) };
+                let simd = unsafe { run_avx512(StripSum { job, x0, n }) };
                 assert_eq!(portable.to_bits(), simd.to_bits(), "AVX-512");
             }
+            let mean = |x0| StripMean {
+                a: &a,
+                height: 31,
+                x0,
+                n,
+            };
+            let portable = mean(x0).run();
+            if std::is_x86_feature_detected!("avx2") {
+                // SAFETY: AVX2 support was checked just above.
+                assert_eq!(portable, unsafe { run_avx2(mean(x0)) }, "AVX2 mean");
+            }
+            if std::is_x86_feature_detected!("avx512f") {
+                // SAFETY: AVX-512F support was checked just above.
+                assert_eq!(portable, unsafe { run_avx512(mean(x0)) }, "AVX-512 mean");
+            }
         }
+    }
+
+    #[test]
+    fn a_kept_reference_mean_gives_the_same_bits() {
+        // One strip and several (wider than STRIP), odd and even output row counts, interleaved
+        // and plane channels.
+        for (w, h) in [(11, 11), (37, 29), (1100, 14), (531, 17), (1200, 12)] {
+            let (a, b) = pair(w * 3, h, 13);
+            let a8: Vec<u8> = a.iter().map(|&x| (x * 255.0) as u8).collect();
+            let b8: Vec<u8> = b.iter().map(|&x| (x * 255.0) as u8).collect();
+            let scale = (1.0 / 255.0) as f32;
+            for ch in 0..3 {
+                let of = |s| Channel {
+                    samples: s,
+                    stride: 3,
+                    ch,
+                };
+                let mean = reference_mean(of(&a8), scale, w, h).unwrap();
+                let want = ssim_channel(of(&a8), of(&b8), scale, w, h).unwrap();
+                let got = ssim_against(of(&a8), &mean, of(&b8), scale, w, h).unwrap();
+                assert_eq!(want.to_bits(), got.to_bits(), "{w}×{h} channel {ch}");
+                let same = ssim_against(of(&a8), &mean, of(&a8), scale, w, h);
+                assert_eq!(same, Some(1.0), "{w}×{h} channel {ch} against itself");
+            }
+        }
+        assert!(reference_mean(
+            Channel {
+                samples: &[0u8; 100],
+                stride: 1,
+                ch: 0
+            },
+            1.0,
+            10,
+            10
+        )
+        .is_none());
+    }
+
+    #[test]
+    #[should_panic(expected = "mean of another size")]
+    fn a_mean_of_another_size_panics() {
+        let a = Channel {
+            samples: &[0u8; 144][..],
+            stride: 1,
+            ch: 0,
+        };
+        let mean = reference_mean(a, 1.0, 12, 12).unwrap();
+        let b = Channel {
+            samples: &[0u8; 143][..],
+            stride: 1,
+            ch: 0,
+        };
+        let _ = ssim_against(b, &mean, b, 1.0, 11, 13);
     }
 
     #[test]
