@@ -107,32 +107,87 @@ pub fn downscale_samples<const C: usize>(
             }
         }
     }
-    // Then along the rows, with the weights laid out flat: output j averages the inputs
-    // `index[bounds[j]..bounds[j + 1]]` (sample offsets) with the matching `weight`s.
-    let (mut index, mut weight, mut bounds) = (Vec::new(), Vec::new(), vec![0]);
-    for w in &wx.weights {
+    // Then along the rows. Every output reads the same number of consecutive inputs, `taps`,
+    // starting at `start[j]`, with weights `weight[j·taps..]`: zero for the inputs that are not
+    // its own, before or after them (adding 0·x to the running sum changes nothing, so each
+    // output adds its own inputs in order, as the weights list them) — a fixed-length inner
+    // loop, summed in a register.
+    let taps = wx.weights.iter().map(Vec::len).max().unwrap_or(1);
+    let mut start = Vec::with_capacity(dw);
+    let mut weight = vec![0.0f32; taps * dw];
+    for (j, w) in wx.weights.iter().enumerate() {
+        let s = w[0].0.min(sw - taps);
+        start.push(s * C);
         for &(i, a) in w {
-            index.push(i * C);
-            weight.push(a as f32);
+            weight[j * taps + i - s] = a as f32;
         }
-        bounds.push(index.len());
     }
     let mut out = vec![0u8; dh * dw * C];
+    let pass = |line: &[f32], dst: &mut [u8]| match taps {
+        1 => row_pass::<C, 1>(line, &start, &weight, dst),
+        2 => row_pass::<C, 2>(line, &start, &weight, dst),
+        3 => row_pass::<C, 3>(line, &start, &weight, dst),
+        4 => row_pass::<C, 4>(line, &start, &weight, dst),
+        _ => row_pass_any::<C>(line, &start, &weight, taps, dst),
+    };
     for (line, dst) in rows.chunks_exact(stride).zip(out.chunks_exact_mut(dw * C)) {
-        for (j, px_out) in dst.chunks_exact_mut(C).enumerate() {
-            let mut px = [0.0f32; C];
-            for t in bounds[j]..bounds[j + 1] {
-                let (i, w) = (index[t], weight[t]);
-                for (o, &v) in px.iter_mut().zip(&line[i..i + C]) {
-                    *o += w * v;
-                }
-            }
-            for (o, a) in px_out.iter_mut().zip(px) {
-                *o = (a + 0.5).clamp(0.0, 255.0) as u8;
-            }
-        }
+        pass(line, dst);
     }
     out
+}
+
+/// The horizontal pass of [`downscale_samples`] over one row for `T` taps (a loop the compiler
+/// unrolls): output j is `Σ_t weight[j·T + t] · line[start[j] + t·C]` per channel, rounded.
+fn row_pass<const C: usize, const T: usize>(
+    line: &[f32],
+    start: &[usize],
+    weight: &[f32],
+    dst: &mut [u8],
+) {
+    for ((px_out, &s), w) in dst
+        .chunks_exact_mut(C)
+        .zip(start)
+        .zip(weight.chunks_exact(T))
+    {
+        let src = &line[s..s + T * C];
+        for (c, o) in px_out.iter_mut().enumerate() {
+            let mut a = 0.0f32;
+            for t in 0..T {
+                a += w[t] * src[t * C + c];
+            }
+            *o = round_sample(a);
+        }
+    }
+}
+
+/// [`row_pass`] for any number of taps.
+fn row_pass_any<const C: usize>(
+    line: &[f32],
+    start: &[usize],
+    weight: &[f32],
+    taps: usize,
+    dst: &mut [u8],
+) {
+    for ((px_out, &s), w) in dst
+        .chunks_exact_mut(C)
+        .zip(start)
+        .zip(weight.chunks_exact(taps))
+    {
+        let src = &line[s..s + taps * C];
+        for (c, o) in px_out.iter_mut().enumerate() {
+            let mut a = 0.0f32;
+            for (&w, px) in w.iter().zip(src.chunks_exact(C)) {
+                a += w * px[c];
+            }
+            *o = round_sample(a);
+        }
+    }
+}
+
+/// An averaged sample, rounded half up to 8 bits.
+#[inline]
+fn round_sample(a: f32) -> u8 {
+    (a + 0.5).clamp(0.0, 255.0) as u8
 }
 
 #[cfg(test)]
@@ -157,6 +212,65 @@ mod tests {
             for c in cover {
                 assert!((c - to as f64 / from as f64).abs() < 1e-9);
             }
+        }
+    }
+
+    /// The weights applied literally, in the order `downscale_samples` documents: down the
+    /// columns first (in f32, from the first weight's product), then along the rows from zero.
+    fn literal<const C: usize>(raw: &[u8], sw: usize, sh: usize, dw: usize, dh: usize) -> Vec<u8> {
+        let (wx, wy) = (Resample::area(sw, dw), Resample::area(sh, dh));
+        let mut out = Vec::new();
+        for wr in &wy.weights {
+            let column = |x: usize, c: usize| {
+                let v = |i: usize| f32::from(raw[(i * sw + x) * C + c]);
+                let (&(i0, a0), rest) = wr.split_first().unwrap();
+                rest.iter()
+                    .fold(a0 as f32 * v(i0), |s, &(i, a)| s + a as f32 * v(i))
+            };
+            for wc in &wx.weights {
+                for c in 0..C {
+                    let a = wc
+                        .iter()
+                        .fold(0.0f32, |s, &(x, a)| s + a as f32 * column(x, c));
+                    out.push((a + 0.5).clamp(0.0, 255.0) as u8);
+                }
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn every_tap_count_gives_the_literal_average() {
+        let (sw, sh) = (53, 31);
+        let raw: Vec<u8> = (0..sw * sh * 4).map(|i| (i * 37 % 251) as u8).collect();
+        // Ratios from 1 to 53: one to many taps, windows shifted at the right edge.
+        for (dw, dh) in [
+            (53, 31),
+            (40, 30),
+            (27, 16),
+            (18, 10),
+            (13, 7),
+            (9, 5),
+            (4, 3),
+            (1, 1),
+        ] {
+            let grey = &raw[..sw * sh];
+            assert_eq!(
+                downscale_samples::<1>(grey, sw, sh, dw, dh),
+                literal::<1>(grey, sw, sh, dw, dh),
+                "grey {dw}×{dh}"
+            );
+            let rgb = &raw[..sw * sh * 3];
+            assert_eq!(
+                downscale_samples::<3>(rgb, sw, sh, dw, dh),
+                literal::<3>(rgb, sw, sh, dw, dh),
+                "RGB {dw}×{dh}"
+            );
+            assert_eq!(
+                downscale_samples::<4>(&raw, sw, sh, dw, dh),
+                literal::<4>(&raw, sw, sh, dw, dh),
+                "RGBA {dw}×{dh}"
+            );
         }
     }
 
