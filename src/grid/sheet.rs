@@ -87,31 +87,59 @@ pub(super) fn layout(
     }
 }
 
+/// The sheet: every cell's tile over its label, on the background. The rows of cells are
+/// drawn side by side, each into a band of its own (a label never reaches past its cell), and
+/// the bands stacked; without alpha the sheet is RGB.
 pub(super) fn compose(
     tiles: &[RgbaImage],
     labels: &[Vec<Vec<String>>],
     layout: &GridLayout,
     alpha: bool,
 ) -> DynamicImage {
-    let mut sheet = RgbaImage::from_pixel(layout.width, layout.height, image::Rgba(BACKGROUND));
+    let band_height = layout.tile_height + layout.label_height + layout.gap;
     let room = layout.tile_width.saturating_sub(8) as f32;
     let line = draw::line_height(layout.font_px);
-    for (i, (tile, items)) in tiles.iter().zip(labels).enumerate() {
-        let (x, y) = layout.cell_origin(i);
-        let dx = (layout.tile_width - tile.width()) / 2;
-        draw::paste(&mut sheet, tile, x + dx, y);
-        let cx = x as f32 + layout.tile_width as f32 / 2.0;
-        let mut ty = (y + layout.tile_height) as f32 + 0.3 * layout.font_px;
-        for (j, text) in label_lines(items, layout.font_px, room).iter().enumerate() {
-            let ink = if j == 0 { INK } else { INK_SOFT };
-            draw::draw_text_centered(&mut sheet, cx, ty, layout.font_px, text, ink);
-            ty += line;
+    let rows: Vec<u32> = (0..layout.rows as u32).collect();
+    let bands = crate::parallel::map(&rows, |&r| {
+        // The last band also holds the gap below the last row.
+        let top = r * band_height;
+        let height = if r + 1 == layout.rows as u32 {
+            layout.height - top
+        } else {
+            band_height
+        };
+        let mut band = RgbaImage::from_pixel(layout.width, height, image::Rgba(BACKGROUND));
+        let cells =
+            r as usize * layout.columns..((r as usize + 1) * layout.columns).min(tiles.len());
+        for i in cells {
+            let (tile, items) = (&tiles[i], &labels[i]);
+            let (x, y) = layout.cell_origin(i);
+            let y = y - top;
+            let dx = (layout.tile_width - tile.width()) / 2;
+            draw::paste(&mut band, tile, x + dx, y);
+            let cx = x as f32 + layout.tile_width as f32 / 2.0;
+            let mut ty = (y + layout.tile_height) as f32 + 0.3 * layout.font_px;
+            for (j, text) in label_lines(items, layout.font_px, room).iter().enumerate() {
+                let ink = if j == 0 { INK } else { INK_SOFT };
+                draw::draw_text_centered(&mut band, cx, ty, layout.font_px, text, ink);
+                ty += line;
+            }
         }
-    }
+        if alpha {
+            band.into_raw()
+        } else {
+            band.as_raw()
+                .chunks_exact(4)
+                .flat_map(|p| [p[0], p[1], p[2]])
+                .collect()
+        }
+    });
+    let raw = bands.concat();
+    let (w, h) = (layout.width, layout.height);
     if alpha {
-        DynamicImage::ImageRgba8(sheet)
+        DynamicImage::ImageRgba8(RgbaImage::from_raw(w, h, raw).expect("bands fill the sheet"))
     } else {
-        DynamicImage::ImageRgb8(DynamicImage::ImageRgba8(sheet).to_rgb8())
+        DynamicImage::ImageRgb8(image::RgbImage::from_raw(w, h, raw).expect("bands fill the sheet"))
     }
 }
 

@@ -43,10 +43,10 @@ pub(super) fn scale_tile(img: &DynamicImage, tile_width: u32) -> RgbaImage {
     let (w, h) = (img.width().max(1), img.height().max(1));
     let (tw, th) = tile_size(w, h, tile_width);
     if (tw, th) == (w, h) {
-        return img.to_rgba8();
+        return rgba8(img);
     }
     if tw > w || th > h {
-        let rgba = img.to_rgba8();
+        let rgba = rgba8(img);
         return image::imageops::resize(&rgba, tw, th, FilterType::Nearest);
     }
     // Downscaling: the exact area average of the covered pixels (no ringing, and several
@@ -65,7 +65,24 @@ pub(super) fn scale_tile(img: &DynamicImage, tile_width: u32) -> RgbaImage {
         DynamicImage::ImageRgba8(b) => return crate::resample::downscale(b, tw, th),
         other => return crate::resample::downscale(&other.to_rgba8(), tw, th),
     };
-    small.to_rgba8()
+    rgba8(&small)
+}
+
+/// `img` as 8-bit RGBA: grey repeated in R, G and B, opaque without alpha (as
+/// [`DynamicImage::to_rgba8`], without its general colour conversion for these plain cases).
+fn rgba8(img: &DynamicImage) -> RgbaImage {
+    let (w, h) = (img.width(), img.height());
+    let raw: Vec<u8> = match img {
+        DynamicImage::ImageLuma8(b) => b.as_raw().iter().flat_map(|&g| [g, g, g, 255]).collect(),
+        DynamicImage::ImageRgb8(b) => b
+            .as_raw()
+            .chunks_exact(3)
+            .flat_map(|p| [p[0], p[1], p[2], 255])
+            .collect(),
+        DynamicImage::ImageRgba8(b) => return b.clone(),
+        other => return other.to_rgba8(),
+    };
+    RgbaImage::from_raw(w, h, raw).expect("buffer length matches dimensions")
 }
 
 /// Whether tiles of this layout can be made plane by plane at `tile_width`: every plane is an
