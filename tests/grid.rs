@@ -437,6 +437,18 @@ fn grey_rgba_and_one_pixel_high_inputs_work_and_clamping_is_said() {
                 r["layout"]["height"].as_u64().unwrap() as u32,
             )
         );
+        // Grey inputs give a grey sheet (every pixel is), colour ones an RGB or RGBA sheet.
+        let grey_input = input == &grey || input == &column;
+        assert_eq!(
+            sheet.color(),
+            match (grey_input, input == &rgba) {
+                (true, _) => image::ColorType::L8,
+                (false, true) => image::ColorType::Rgba8,
+                (false, false) => image::ColorType::Rgb8,
+            },
+            "{}",
+            input.display()
+        );
         // At the full rank the reconstruction is the input again.
         let last = r["ranks"].as_array().unwrap().last().unwrap();
         assert!(last["psnr"].is_null() || last["psnr"].as_f64().unwrap() > 40.0);

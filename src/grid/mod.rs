@@ -322,7 +322,9 @@ pub fn grid_image(
                 return None;
             }
             let channels = channels_cell.get_or_init(|| tiles::channels8(reference_of(pl)));
-            let k = fixed.as_ref().map_or(1, |(r, _)| r[j].0);
+            // Follow-ups run highest rank first (the rebuild costs grow with the rank), so
+            // the last ones to start are the shortest; see the reversal below.
+            let k = fixed.as_ref().map_or(1, |(r, _)| r[follow_ups - 1 - j].0);
             Some(tiles::plane_tile(pl, p, f, k, &channels[p], tile))
         })?;
     timings.factorize = ms(t);
@@ -357,7 +359,7 @@ pub fn grid_image(
     let planes_n = fz.factors.len();
     let made: Vec<Vec<tiles::PlaneTile>> = followed
         .into_iter()
-        .map(|v| v.into_iter().collect::<Option<Vec<_>>>())
+        .map(|v| v.into_iter().rev().collect::<Option<Vec<_>>>())
         .collect::<Option<_>>()
         .filter(|_| follow_ups > 0 && planes_n > 0)
         .unwrap_or_else(|| {

@@ -1,6 +1,6 @@
 //! The grid's sheet: cells in rows, each a tile over its label, on a white background.
 
-use image::{DynamicImage, RgbaImage};
+use image::{DynamicImage, GrayImage, RgbImage, RgbaImage};
 
 use super::{GridLayout, GAP};
 use crate::draw;
@@ -89,7 +89,7 @@ pub(super) fn layout(
 
 /// The sheet: every cell's tile over its label, on the background. The rows of cells are
 /// drawn side by side, each into a band of its own (a label never reaches past its cell), and
-/// the bands stacked; without alpha the sheet is RGB.
+/// the bands stacked; without alpha the sheet is RGB, or grey when every pixel is.
 pub(super) fn compose(
     tiles: &[RgbaImage],
     labels: &[Vec<Vec<String>>],
@@ -125,21 +125,27 @@ pub(super) fn compose(
                 ty += line;
             }
         }
-        if alpha {
-            band.into_raw()
-        } else {
-            band.as_raw()
-                .chunks_exact(4)
-                .flat_map(|p| [p[0], p[1], p[2]])
-                .collect()
-        }
+        let grey = !alpha && band.pixels().all(|p| p[0] == p[1] && p[1] == p[2]);
+        (band, grey)
     });
-    let raw = bands.concat();
+    // Alpha is kept; a sheet of grey pixels (a grey image's) is written as grey: a third of
+    // the samples to encode and store, the same pixels.
+    let grey = bands.iter().all(|(_, grey)| *grey);
+    let samples: Vec<u8> = crate::parallel::map(&bands, |(band, _)| -> Vec<u8> {
+        let px = band.as_raw().chunks_exact(4);
+        match (alpha, grey) {
+            (true, _) => band.as_raw().clone(),
+            (false, true) => px.map(|p| p[0]).collect(),
+            (false, false) => px.flat_map(|p| [p[0], p[1], p[2]]).collect(),
+        }
+    })
+    .concat();
     let (w, h) = (layout.width, layout.height);
-    if alpha {
-        DynamicImage::ImageRgba8(RgbaImage::from_raw(w, h, raw).expect("bands fill the sheet"))
-    } else {
-        DynamicImage::ImageRgb8(image::RgbImage::from_raw(w, h, raw).expect("bands fill the sheet"))
+    let fits = "bands fill the sheet";
+    match (alpha, grey) {
+        (true, _) => DynamicImage::ImageRgba8(RgbaImage::from_raw(w, h, samples).expect(fits)),
+        (false, true) => DynamicImage::ImageLuma8(GrayImage::from_raw(w, h, samples).expect(fits)),
+        (false, false) => DynamicImage::ImageRgb8(RgbImage::from_raw(w, h, samples).expect(fits)),
     }
 }
 
