@@ -5,7 +5,7 @@ use faer::MatRef;
 use image::DynamicImage;
 
 use crate::planes::{canonical, samples, Samples};
-use crate::ssim::{ssim_against, ssim_channel, Channel, ReferenceMean};
+use crate::ssim::{ssim_channel, Channel, ReferenceMean};
 
 /// ‖A‖_F², summed in f64: the total energy, known without any SVD.
 #[must_use]
@@ -189,20 +189,14 @@ pub(crate) fn channel_quality(
             let (a, b) = (at(a, a_at), at(b, b_at));
             ChannelQuality {
                 squared_error: squared_error_u8(a, b),
-                ssim: match a_mean {
-                    Some(mean) => ssim_against(a, mean, b, scale, w, h),
-                    None => ssim_channel(a, b, scale, w, h),
-                },
+                ssim: ssim_channel(a, b, a_mean, scale, w, h),
             }
         }
         (Samples::U16(a), Samples::U16(b)) => {
             let (a, b) = (at(a, a_at), at(b, b_at));
             ChannelQuality {
                 squared_error: squared_error(a, b),
-                ssim: match a_mean {
-                    Some(mean) => ssim_against(a, mean, b, scale, w, h),
-                    None => ssim_channel(a, b, scale, w, h),
-                },
+                ssim: ssim_channel(a, b, a_mean, scale, w, h),
             }
         }
         _ => panic!("channels of one sample type"),

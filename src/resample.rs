@@ -124,11 +124,11 @@ pub fn downscale_samples<const C: usize>(
     }
     let mut out = vec![0u8; dh * dw * C];
     let pass = |line: &[f32], dst: &mut [u8]| match taps {
-        1 => row_pass::<C, 1>(line, &start, &weight, dst),
-        2 => row_pass::<C, 2>(line, &start, &weight, dst),
-        3 => row_pass::<C, 3>(line, &start, &weight, dst),
-        4 => row_pass::<C, 4>(line, &start, &weight, dst),
-        _ => row_pass_any::<C>(line, &start, &weight, taps, dst),
+        1 => row_pass::<C>(line, &start, &weight, 1, dst),
+        2 => row_pass::<C>(line, &start, &weight, 2, dst),
+        3 => row_pass::<C>(line, &start, &weight, 3, dst),
+        4 => row_pass::<C>(line, &start, &weight, 4, dst),
+        _ => row_pass::<C>(line, &start, &weight, taps, dst),
     };
     for (line, dst) in rows.chunks_exact(stride).zip(out.chunks_exact_mut(dw * C)) {
         pass(line, dst);
@@ -136,32 +136,11 @@ pub fn downscale_samples<const C: usize>(
     out
 }
 
-/// The horizontal pass of [`downscale_samples`] over one row for `T` taps (a loop the compiler
-/// unrolls): output j is `Σ_t weight[j·T + t] · line[start[j] + t·C]` per channel, rounded.
-fn row_pass<const C: usize, const T: usize>(
-    line: &[f32],
-    start: &[usize],
-    weight: &[f32],
-    dst: &mut [u8],
-) {
-    for ((px_out, &s), w) in dst
-        .chunks_exact_mut(C)
-        .zip(start)
-        .zip(weight.chunks_exact(T))
-    {
-        let src = &line[s..s + T * C];
-        for (c, o) in px_out.iter_mut().enumerate() {
-            let mut a = 0.0f32;
-            for t in 0..T {
-                a += w[t] * src[t * C + c];
-            }
-            *o = round_sample(a);
-        }
-    }
-}
-
-/// [`row_pass`] for any number of taps.
-fn row_pass_any<const C: usize>(
+/// The horizontal pass of [`downscale_samples`] over one row: output j is
+/// `Σ_t weight[j·taps + t] · line[start[j] + t·C]` per channel, rounded. Inlined into calls with
+/// a constant `taps`, whose loops the compiler then unrolls.
+#[inline(always)]
+fn row_pass<const C: usize>(
     line: &[f32],
     start: &[usize],
     weight: &[f32],

@@ -122,6 +122,26 @@ pub(super) struct ReferenceChannel {
 /// and channel), which saves a quarter of the SSIM filtering of every tile.
 const KEEP_MEAN_PIXELS: usize = 1 << 22;
 
+impl ReferenceChannel {
+    /// The channel's [`ReferenceMean`] on the scale `1 / peak`, made by the first caller; None
+    /// above [`KEEP_MEAN_PIXELS`] or below the SSIM window.
+    fn mean(&self, w: usize, h: usize, peak: f64) -> Option<&ReferenceMean> {
+        self.mean
+            .get_or_init(|| {
+                let own = Channel {
+                    samples: &self.samples[..],
+                    stride: 1,
+                    ch: 0,
+                };
+                let scale = (1.0 / peak) as f32;
+                (w * h <= KEEP_MEAN_PIXELS)
+                    .then(|| ssim::reference_mean(own, scale, w, h))
+                    .flatten()
+            })
+            .as_ref()
+    }
+}
+
 /// The channels of an 8-bit image.
 pub(super) fn channels8(img: &DynamicImage) -> Vec<ReferenceChannel> {
     let img = planes::canonical(img);
@@ -156,21 +176,10 @@ pub(super) fn plane_tile(
     let t = Instant::now();
     let measured_error = metrics::frobenius_distance(planes.planes[p].as_ref(), recon.as_ref());
     drop(recon);
-    let mean = reference.mean.get_or_init(|| {
-        let own = Channel {
-            samples: &reference.samples[..],
-            stride: 1,
-            ch: 0,
-        };
-        let scale = (1.0 / layout.peak()) as f32;
-        (w * h <= KEEP_MEAN_PIXELS)
-            .then(|| ssim::reference_mean(own, scale, w, h))
-            .flatten()
-    });
     let quality = metrics::channel_quality(
         &Samples::U8(&reference.samples),
         (1, 0),
-        mean.as_ref(),
+        reference.mean(w, h, layout.peak()),
         &Samples::U8(&channel),
         (1, 0),
         (w, h),
