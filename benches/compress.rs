@@ -40,11 +40,11 @@ fn bench_file(c: &mut Criterion, group: &str, input: &Path, k: usize, exact: boo
         methods.push(Method::Exact);
     }
     for method in methods {
-        let opts = CompressOptions {
-            method,
+        let mut opts = CompressOptions {
             overwrite: Overwrite::Replace,
             ..CompressOptions::with_rank(RankSelect::Rank(k))
         };
+        opts.factorize.method = method;
         g.bench_function(format!("{}-k{k}", method.name()), |b| {
             b.iter(|| compress_file(input, &target, &opts, &NoProgress).expect("compress runs"));
         });
@@ -75,7 +75,8 @@ fn grid_against_compress(c: &mut Criterion, name: &str) {
     g.bench_function("grid-7-ranks", |b| {
         b.iter(|| {
             let decoded = decode_file(&input, &opts.limits).expect("the sample decodes");
-            let made = grid_image(&decoded.image, &opts, &grid, &NoProgress).expect("grid runs");
+            let made =
+                grid_image(&decoded.image, &opts.factorize, &grid, &NoProgress).expect("grid runs");
             write_image(&made.sheet, &sheet, Overwrite::Replace).expect("the sheet is written")
         });
     });

@@ -16,8 +16,8 @@ use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use faer::Mat;
-use svdimg::pipeline::factorize_planes;
-use svdimg::{AlphaMode, ColorMode, Method, NoProgress, Precision, Schedule};
+use svdimg::factorize::factorize_planes;
+use svdimg::{AlphaMode, ColorMode, Method, NoProgress, Schedule};
 
 fn planes(w: u32, h: u32) -> Vec<Mat<f32>> {
     let img = image::DynamicImage::ImageRgb8(photo::photo_like(w, h, 1));
@@ -25,7 +25,17 @@ fn planes(w: u32, h: u32) -> Vec<Mat<f32>> {
 }
 
 fn run(p: &[Mat<f32>], method: Method, k: usize, schedule: Schedule) {
-    factorize_planes(p, method, Precision::F32, k, schedule, &NoProgress).expect("SVD converges");
+    factorize_planes(
+        p,
+        k,
+        &svdimg::FactorizeOptions {
+            method,
+            schedule,
+            ..Default::default()
+        },
+        &NoProgress,
+    )
+    .expect("SVD converges");
 }
 
 fn methods(c: &mut Criterion) {
@@ -98,7 +108,7 @@ fn stage(c: &mut Criterion) {
         methods.push(Method::Exact);
     }
     for method in methods {
-        let opts = svdimg::CompressOptions {
+        let opts = svdimg::FactorizeOptions {
             method,
             ..Default::default()
         };

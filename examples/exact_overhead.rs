@@ -5,8 +5,8 @@
 use std::time::Instant;
 
 use faer::Mat;
-use svdimg::pipeline::factorize_planes;
-use svdimg::{AlphaMode, ColorMode, Method, NoProgress, Precision, Schedule};
+use svdimg::factorize::factorize_planes;
+use svdimg::{AlphaMode, ColorMode, Method, NoProgress, Schedule};
 
 #[path = "../benches/support/photo.rs"]
 mod photo;
@@ -23,10 +23,12 @@ fn main() {
         let t = Instant::now();
         factorize_planes(
             &planes,
-            Method::Exact,
-            Precision::F32,
             usize::MAX,
-            Schedule::WithinPlanes,
+            &svdimg::FactorizeOptions {
+                method: Method::Exact,
+                schedule: Schedule::WithinPlanes,
+                ..Default::default()
+            },
             &NoProgress,
         )
         .expect("SVD converges");

@@ -16,7 +16,7 @@ mod photo;
 use std::time::Instant;
 
 use faer::{Mat, MatRef, Par};
-use svdimg::{factorize_with, AlphaMode, ColorMode, Method, Precision, RandomizedParams};
+use svdimg::{factorize_plane, AlphaMode, ColorMode, Method, Precision, RandomizedParams};
 
 fn arg_list(args: &[String], flag: &str, default: &str) -> Vec<String> {
     args.iter()
@@ -88,7 +88,7 @@ fn main() {
     for spec in &specs {
         let (name, a) = plane_of(spec);
         let t = Instant::now();
-        let exact = factorize_with(
+        let exact = factorize_plane(
             a.as_ref(),
             Method::Exact,
             Precision::F32,
@@ -135,7 +135,7 @@ fn main() {
                 for _ in 0..repeat {
                     let t = Instant::now();
                     f = Some(
-                        factorize_with(a.as_ref(), method, Precision::F32, k, &params, par)
+                        factorize_plane(a.as_ref(), method, Precision::F32, k, &params, par)
                             .unwrap(),
                     );
                     times.push(t.elapsed().as_secs_f64());

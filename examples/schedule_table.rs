@@ -11,8 +11,8 @@ mod photo;
 
 use std::time::Instant;
 
-use svdimg::pipeline::factorize_planes;
-use svdimg::{AlphaMode, ColorMode, Method, NoProgress, Precision, Schedule};
+use svdimg::factorize::factorize_planes;
+use svdimg::{AlphaMode, ColorMode, Method, NoProgress, Schedule};
 
 fn cpu_seconds() -> f64 {
     let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
@@ -76,9 +76,17 @@ fn main() {
                 let mut best = (f64::MAX, 0.0);
                 for _ in 0..repeat {
                     let (t, c) = (Instant::now(), cpu_seconds());
-                    let f =
-                        factorize_planes(&planes, method, Precision::F32, k, schedule, &NoProgress)
-                            .unwrap();
+                    let f = factorize_planes(
+                        &planes,
+                        k,
+                        &svdimg::FactorizeOptions {
+                            method,
+                            schedule,
+                            ..Default::default()
+                        },
+                        &NoProgress,
+                    )
+                    .unwrap();
                     let wall = t.elapsed().as_secs_f64();
                     std::hint::black_box(f);
                     if wall < best.0 {

@@ -6,7 +6,7 @@
 //! `cargo run --release --example stage_timing -- samples/coffee.png [repeats]`
 use std::time::Instant;
 
-use svdimg::{metrics, planes, AlphaMode, ColorMode, CompressOptions, NoProgress};
+use svdimg::{metrics, planes, AlphaMode, ColorMode, NoProgress};
 
 fn main() {
     let mut args = std::env::args().skip(1);
@@ -27,7 +27,7 @@ fn main() {
     time("split", &mut || {
         std::hint::black_box(planes::split(&img, ColorMode::Rgb, AlphaMode::Keep));
     });
-    let fz = svdimg::factorize_image(&img, &CompressOptions::default(), 50, &NoProgress)
+    let fz = svdimg::factorize_image(&img, &svdimg::FactorizeOptions::default(), 50, &NoProgress)
         .expect("factorizes");
     let ranks = vec![50.min(fz.factors[0].rank()); fz.factors.len()];
     time("reconstruct", &mut || {

@@ -3,7 +3,7 @@
 //! and PSNR, looping forever.
 //!
 //! Every frame is a real reconstruction ([`reconstruct_at_ranks`], the pixels `compress -k`
-//! writes), fitted into a square box like the sheet's tiles ([`Fit`]), above a dark label bar of
+//! writes), fitted into a square box like the sheet's tiles ([`crate::draw::Fit`]), above a dark label bar of
 //! [`LABEL_BAR_HEIGHT`] pixels. PSNR and energy in the labels and the report are those of the
 //! reconstruction itself; the GIF then stores each frame with a 256-colour palette, which is
 //! lossless for greyscale images and adds a little quantization error for colour ones.
@@ -14,13 +14,13 @@ use image::codecs::gif::{GifEncoder, Repeat};
 use image::{Delay, DynamicImage, Frame, Rgba, RgbaImage};
 use serde::Serialize;
 
-use crate::draw;
+use crate::draw::{self, Fit};
 use crate::error::{Error, Result};
-use crate::layers::{combined_energy_kept, Fit};
+use crate::factorize::Factorized;
 use crate::metrics;
-use crate::pipeline::{reconstruct_at_ranks, Factorized};
 use crate::planes;
 use crate::progress::Progress;
+use crate::rebuild::reconstruct_at_ranks;
 
 /// Height of the label bar under every frame, in pixels.
 pub const LABEL_BAR_HEIGHT: u32 = 26;
@@ -212,7 +212,7 @@ pub fn build_up_gif(
             );
             let entry = FrameEntry {
                 rank,
-                energy_kept: combined_energy_kept(fz, rank),
+                energy_kept: fz.energy_kept(rank),
                 psnr: q.psnr,
                 ssim: q.ssim,
             };
@@ -263,7 +263,7 @@ fn draw_frame(picture: &RgbaImage, e: &FrameEntry, full: usize) -> RgbaImage {
         format!("k = {}", e.rank),
     ];
     let refs: Vec<&str> = candidates.iter().map(String::as_str).collect();
-    let (text, px) = crate::layers::fitted_choice(&refs, w as f32, LABEL_PX);
+    let (text, px) = draw::fitted_choice(&refs, w as f32, LABEL_PX);
     let y = h as f32 + (LABEL_BAR_HEIGHT as f32 - draw::line_height(px)) / 2.0;
     draw::draw_text_centered(&mut frame, w as f32 / 2.0, y, px, text, TEXT);
     frame

@@ -10,8 +10,9 @@ use std::time::Instant;
 use serde::Serialize;
 
 use crate::error::{Error, Result};
+use crate::naming::OutputTarget;
 use crate::options::CompressOptions;
-use crate::pipeline::{compress_file, OutputTarget};
+use crate::pipeline::compress_file;
 use crate::progress::Progress;
 use crate::report::CompressReport;
 
@@ -67,55 +68,6 @@ pub fn looks_like_image(path: &Path) -> bool {
     };
     let n = f.read(&mut head).unwrap_or(0);
     image::guess_format(&head[..n]).is_ok_and(|f| f.reading_enabled())
-}
-
-/// Placeholders of output name templates (`--name`).
-pub const NAME_PLACEHOLDERS: &str =
-    "{stem} (input name without extension), {name} (input file name), \
-{rank} (the rank, or ranks joined by '-' when channels differ), {ext} (output extension), \
-{color} (colour mode), {method} (SVD method)";
-
-/// Fills a name template: see [`NAME_PLACEHOLDERS`]. The input's name is used byte for byte, so
-/// names that are not UTF-8 stay as they are.
-pub fn render_name(
-    template: &str,
-    input: &Path,
-    report: &CompressReport,
-    ext: &str,
-) -> Result<std::ffi::OsString> {
-    use std::ffi::{OsStr, OsString};
-    let stem = input.file_stem().unwrap_or(OsStr::new("image"));
-    let name = input.file_name().unwrap_or(OsStr::new("image"));
-    let ranks: Vec<usize> = report.channels.iter().map(|c| c.rank).collect();
-    let mut out = OsString::new();
-    let mut rest = template;
-    while let Some(open) = rest.find('{') {
-        out.push(&rest[..open]);
-        let close = rest[open..].find('}').ok_or_else(|| {
-            Error::Parameter(format!("unclosed '{{' in name template '{template}'"))
-        })?;
-        match &rest[open + 1..open + close] {
-            "stem" => out.push(stem),
-            "name" => out.push(name),
-            "rank" => out.push(crate::pipeline::rank_tag(&ranks)),
-            "ext" => out.push(ext),
-            "color" => out.push(report.color),
-            "method" => out.push(report.method),
-            other => {
-                return Err(Error::Parameter(format!(
-                    "unknown placeholder {{{other}}} in name template (known: {NAME_PLACEHOLDERS})"
-                )))
-            }
-        }
-        rest = &rest[open + close + 1..];
-    }
-    out.push(rest);
-    if template.contains('/') || out.is_empty() || out == "." || out == ".." {
-        return Err(Error::Parameter(format!(
-            "name template '{template}' must give a plain file name"
-        )));
-    }
-    Ok(out)
 }
 
 /// A memory budget in bytes shared by the images in flight.

@@ -18,19 +18,18 @@ use image::{DynamicImage, RgbaImage};
 use serde::Serialize;
 
 use crate::animation::{self, AnimationOptions, AnimationReport};
-use crate::decode::{decode_file, Decoded};
-use crate::encode::{check_output, write_atomically, write_image, OutputFormat};
+use crate::decode::{decode_file, DecodeLimits, Decoded};
+use crate::encode::{check_output, write_atomically, write_image, OutputFormat, Overwrite};
 use crate::error::{Error, Result};
+use crate::factorize::{factorize_image, FactorizeOptions, Factorized};
 use crate::metrics;
-use crate::options::CompressOptions;
 use crate::parallel;
-use crate::pipeline::{factorize_image, reconstruct_at_ranks, Factorized};
 use crate::planes::{self, ColorMode};
 use crate::progress::{Progress, Stage};
+use crate::rebuild::reconstruct_at_ranks;
 use crate::reconstruct;
 
-pub(crate) use sheet::fitted_choice;
-pub use sheet::{diverging, layer_picture, Fit, SheetLayout, GAP, HEADER_HEIGHT, LABEL_HEIGHT};
+pub use sheet::{diverging, layer_picture, SheetLayout, GAP, HEADER_HEIGHT, LABEL_HEIGHT};
 
 /// Largest number of layers on one sheet.
 pub const MAX_COUNT: usize = 64;
@@ -63,15 +62,23 @@ impl LayerView {
 /// Everything that decides what `layers` does.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LayersOptions {
-    /// Colour mode, method, precision, alpha, limits and overwrite; the rank is ignored.
+    /// Colour mode, alpha, method, precision.
     ///
-    /// Default: `CompressOptions::default()`.
-    pub factorize: CompressOptions,
+    /// Default: `FactorizeOptions::default()`.
+    pub factorize: FactorizeOptions,
+    /// Size limits for decoding.
+    ///
+    /// Default: 100 megapixels.
+    pub limits: DecodeLimits,
+    /// Whether existing outputs are replaced (the input never is).
+    ///
+    /// Default: `Overwrite::Never`.
+    pub overwrite: Overwrite,
     /// Layers (and partial sums) on the sheet, clamped to min(width, height).
     ///
     /// Default: `8`.
     pub count: usize,
-    /// The square box each tile is fitted into, in pixels (see [`Fit`]).
+    /// The square box each tile is fitted into, in pixels (see [`crate::draw::Fit`]).
     ///
     /// Default: `192`.
     pub tile: u32,
@@ -92,7 +99,9 @@ pub struct LayersOptions {
 impl Default for LayersOptions {
     fn default() -> Self {
         LayersOptions {
-            factorize: CompressOptions::default(),
+            factorize: FactorizeOptions::default(),
+            limits: DecodeLimits::default(),
+            overwrite: Overwrite::Never,
             count: 8,
             tile: 192,
             view: LayerView::Luma,
@@ -209,24 +218,6 @@ pub fn layer_planes(fz: &Factorized, i: usize) -> Vec<Mat<f32>> {
     parallel::map(&fz.factors, |f| reconstruct::layer(f, i, faer::Par::Seq))
 }
 
-/// Energy kept by rank `k` in every plane, the planes combined: Σ_p E_p · kept_p / Σ_p E_p with
-/// each plane's kept fraction as `compress` reports it ([`metrics::energy_kept`]); 1 for an
-/// all-zero image.
-#[must_use]
-pub fn combined_energy_kept(fz: &Factorized, k: usize) -> f64 {
-    let total: f64 = fz.energies.iter().sum();
-    if total <= 0.0 {
-        return 1.0;
-    }
-    let kept: f64 = fz
-        .factors
-        .iter()
-        .zip(&fz.energies)
-        .map(|(f, &e)| e * metrics::energy_kept(&f.s, k, e, f.complete))
-        .sum();
-    (kept / total).clamp(0.0, 1.0)
-}
-
 /// The share of the energy in layer `i` (from 0), planes combined: Σ_p σ_{p,i}² / Σ_p E_p.
 #[must_use]
 pub fn energy_share(fz: &Factorized, i: usize) -> f64 {
@@ -259,7 +250,7 @@ pub fn partial_sums(
             layout.compared_channels(),
             layout.peak(),
         );
-        let cumulative = combined_energy_kept(fz, i);
+        let cumulative = fz.energy_kept(i);
         entries.push(LayerEntry {
             index: i,
             singular_values: fz.factors.iter().map(|f| f.s[i - 1]).collect(),
@@ -333,7 +324,7 @@ fn check(input: &Path, opts: &LayersOptions) -> Result<()> {
             opts.tile
         )));
     }
-    let overwrite = opts.factorize.overwrite;
+    let overwrite = opts.overwrite;
     if let Some(path) = &opts.sheet {
         OutputFormat::from_path(path)?;
         check_output(Some(input), path, overwrite)?;
@@ -366,7 +357,7 @@ pub fn layers_file(
         image: img,
         mut warnings,
         ..
-    } = decode_file(input, &opts.factorize.limits)?;
+    } = decode_file(input, &opts.limits)?;
     progress.end(Stage::Decode);
     timings.decode = ms(t);
 
@@ -419,7 +410,7 @@ pub fn layers_file(
 
     let t = Instant::now();
     progress.begin(Stage::Encode, 1);
-    let overwrite = opts.factorize.overwrite;
+    let overwrite = opts.overwrite;
     let with_alpha = fz.planes.layout.alpha.is_some();
     let mut sheet_report = None;
     if let Some((path, image, geometry)) = sheet {
@@ -464,7 +455,7 @@ pub fn layers_file(
         height: h,
         color: layout.color.name(),
         bit_depth: layout.bit_depth,
-        method: fz.method_name(),
+        method: fz.method().name(),
         method_reason: fz.method_reason.clone(),
         precision: opts.factorize.precision.name(),
         threads: parallel::threads(),

@@ -36,6 +36,7 @@ pub mod grid;
 pub mod html;
 pub mod layers;
 pub mod metrics;
+pub mod naming;
 pub mod options;
 mod parallel;
 pub mod pipeline;
@@ -53,13 +54,15 @@ mod ssim;
 pub use decode::{decode_bytes, decode_file, DecodeLimits, Decoded};
 pub use encode::{write_image, OutputFormat, Overwrite};
 pub use error::{Error, Result};
-pub use factorize::{factorize, factorize_with, Factors, Method, Precision, RandomizedParams};
-pub use options::{CompressOptions, Schedule};
-pub use pipeline::{
-    compress_file, compress_image, factorize_image, rebuild, Compressed, Factorized, OutputTarget,
-    Rebuilt,
+pub use factorize::{
+    factorize_image, factorize_plane, FactorizeOptions, Factorized, Factors, Method, Precision,
+    RandomizedParams, Schedule,
 };
+pub use naming::OutputTarget;
+pub use options::CompressOptions;
+pub use pipeline::{compress_file, compress_image, Compressed};
 pub use planes::{AlphaMode, ColorMode, Layout, Planes};
 pub use progress::{NoProgress, Progress, Stage};
 pub use rank::{RankChoice, RankSelect};
+pub use rebuild::{rebuild, Rebuilt};
 pub use report::{ChannelReport, CompressReport, Timings};

@@ -10,231 +10,17 @@ use image::DynamicImage;
 use crate::decode::{decode_file, Decoded};
 use crate::encode::{check_output, write_image, OutputFormat};
 use crate::error::Result;
-use crate::factorize::{
-    choose, factorize_planes_each, factorize_planes_then, grow, Factors, Method, Plan, Precision,
-    RandomizedParams,
-};
+use crate::factorize::{factorize_image_for, Factorized};
 use crate::metrics;
-use crate::options::{CompressOptions, Schedule};
+use crate::naming::{render_name, OutputTarget, DEFAULT_NAME};
+use crate::options::CompressOptions;
 use crate::parallel;
-use crate::planes::{self, Planes};
+use crate::planes;
 use crate::progress::{Progress, Stage};
 use crate::rank::{RankChoice, RankSelect};
 use crate::rebuild::measure_planes;
 pub use crate::rebuild::{rebuild, reconstruct_at_ranks, Rebuilt};
 use crate::report::{ChannelReport, CompressReport, Timings};
-
-/// An image split into planes and factorized: what every later stage (compress, grid, layers)
-/// starts from.
-#[derive(Debug, Clone)]
-pub struct Factorized {
-    /// The planes that were factorized.
-    pub planes: Planes,
-    /// One factorization per plane.
-    pub factors: Vec<Factors>,
-    /// ‖A_p‖_F² of every plane.
-    pub energies: Vec<f64>,
-    /// Why the method that ran was chosen.
-    pub method_reason: String,
-}
-
-impl Factorized {
-    /// The name of the SVD method that ran ("exact" for an image without planes).
-    #[must_use]
-    pub fn method_name(&self) -> &'static str {
-        self.factors
-            .first()
-            .map_or(Method::Exact, |f| f.method)
-            .name()
-    }
-
-    /// Singular values of every plane.
-    #[must_use]
-    pub fn spectra(&self) -> Vec<&[f64]> {
-        self.factors.iter().map(|f| f.s.as_slice()).collect()
-    }
-
-    /// Chooses ranks with `select`.
-    pub fn select(&self, select: &RankSelect) -> Result<RankChoice> {
-        let l = &self.planes.layout;
-        select.select(&self.spectra(), &self.energies, l.height, l.width)
-    }
-}
-
-/// Splits `img` into planes and factorizes them, computing at most `keep` triplets per plane
-/// (`usize::MAX`: all).
-///
-/// With a truncated method (`partial`, `randomized`, or `auto` choosing one) only `keep`
-/// triplets are computed: every [`Factors`] then has `complete == false` and `s` holds exactly
-/// those `keep` leading singular values. `method_reason` says which method ran and why.
-pub fn factorize_image(
-    img: &DynamicImage,
-    opts: &CompressOptions,
-    keep: usize,
-    progress: &dyn Progress,
-) -> Result<Factorized> {
-    factorize_image_then(img, opts, keep, progress, 0, |_, _, _, _| ()).map(|(fz, _)| fz)
-}
-
-/// [`factorize_image`], running `follow(planes, p, j, factors)` for every plane `p` and every
-/// `j < follow_ups` as soon as that plane's factors are ready (see
-/// [`crate::factorize::factorize_planes_then`]). Returns the follow-ups' results per plane.
-pub fn factorize_image_then<R: Send>(
-    img: &DynamicImage,
-    opts: &CompressOptions,
-    keep: usize,
-    progress: &dyn Progress,
-    follow_ups: usize,
-    follow: impl Fn(&Planes, usize, usize, &Factors) -> R + Sync,
-) -> Result<(Factorized, Vec<Vec<R>>)> {
-    let planes = planes::split(img, opts.color, opts.alpha);
-    let (rows, cols) = (planes.layout.height, planes.layout.width);
-    let choice = choose(opts.method, rows, cols, keep, &opts.randomized);
-    // The bar counts planes and their follow-ups together.
-    let units = planes.planes.len() * (1 + follow_ups);
-    progress.begin(Stage::Factorize, units as u64);
-    let refs: Vec<&Mat<f32>> = planes.planes.iter().collect();
-    let keeps = vec![keep; refs.len()];
-    let (factors, followed) = factorize_planes_then(
-        &refs,
-        &keeps,
-        &plan(opts),
-        progress,
-        follow_ups,
-        |p, j, f| {
-            let r = follow(&planes, p, j, f);
-            progress.advance(Stage::Factorize, 1);
-            r
-        },
-    )?;
-    progress.end(Stage::Factorize);
-    let method_reason = with_fallbacks(choice.reason, choice.method, &factors, &planes);
-    let energies = energies(&planes);
-    Ok((
-        Factorized {
-            planes,
-            factors,
-            energies,
-            method_reason,
-        },
-        followed,
-    ))
-}
-
-/// Splits `img` into planes and factorizes them as far as `select` needs: everything for the
-/// exact method; for a truncated method, a number of triplets per plane grown until the ranks
-/// `select` picks are those the whole spectrum would give (see [`crate::factorize::grow`]).
-pub fn factorize_for(
-    img: &DynamicImage,
-    opts: &CompressOptions,
-    select: &RankSelect,
-    progress: &dyn Progress,
-) -> Result<Factorized> {
-    let (w, h) = (img.width() as usize, img.height() as usize);
-    if let Some(k) = select.fixed_rank(h, w) {
-        return factorize_image(img, opts, k, progress);
-    }
-    let planes = planes::split(img, opts.color, opts.alpha);
-    let energies = energies(&planes);
-    progress.begin(Stage::Factorize, planes.planes.len() as u64);
-    let grown = grow(&planes.planes, &energies, select, &plan(opts), progress)?;
-    progress.end(Stage::Factorize);
-    let (rows, cols) = (planes.layout.height, planes.layout.width);
-    let first = grown.rounds.first().and_then(|r| r.first()).copied();
-    let choice = choose(
-        opts.method,
-        rows,
-        cols,
-        first.unwrap_or(0),
-        &opts.randomized,
-    );
-    let mut reason = choice.reason;
-    if choice.method != Method::Exact {
-        let steps: Vec<String> = grown
-            .rounds
-            .iter()
-            .map(|r| {
-                let mut r = r.clone();
-                r.dedup();
-                r.iter()
-                    .map(|&k| {
-                        if k == usize::MAX {
-                            "all".into()
-                        } else {
-                            k.to_string()
-                        }
-                    })
-                    .collect::<Vec<_>>()
-                    .join("/")
-            })
-            .collect();
-        reason.push_str(&format!(
-            "; rank found adaptively, triplets computed per round: {}",
-            steps.join(" → ")
-        ));
-    }
-    let method_reason = with_fallbacks(reason, choice.method, &grown.factors, &planes);
-    Ok(Factorized {
-        planes,
-        factors: grown.factors,
-        energies,
-        method_reason,
-    })
-}
-
-/// The factorization plan of `opts`.
-fn plan(opts: &CompressOptions) -> Plan<'_> {
-    Plan {
-        method: opts.method,
-        precision: opts.precision,
-        params: &opts.randomized,
-        schedule: opts.schedule,
-    }
-}
-
-/// E = ‖A‖_F² of every plane, summed in f64 from the samples: exact, and known without any SVD.
-fn energies(planes: &Planes) -> Vec<f64> {
-    parallel::map(&planes.planes, |p| metrics::energy(p.as_ref()))
-}
-
-/// `reason`, plus a note for every plane where a method other than `expected` ran.
-fn with_fallbacks(
-    mut reason: String,
-    expected: Method,
-    factors: &[Factors],
-    planes: &Planes,
-) -> String {
-    for (f, name) in factors.iter().zip(&planes.layout.names) {
-        if f.method != expected {
-            reason.push_str(&format!("; plane {name}: {} ran", f.method.name()));
-            if expected == Method::Partial {
-                reason.push_str(" (the partial SVD did not converge)");
-            }
-        }
-    }
-    reason
-}
-
-/// Factorizes every plane, keeping `keep` triplets, sharing the threads as `schedule` says
-/// (with the randomized method's default tuning).
-pub fn factorize_planes(
-    planes: &[Mat<f32>],
-    method: Method,
-    precision: Precision,
-    keep: usize,
-    schedule: Schedule,
-    progress: &dyn Progress,
-) -> Result<Vec<Factors>> {
-    let refs: Vec<&Mat<f32>> = planes.iter().collect();
-    let params = RandomizedParams::default();
-    let plan = Plan {
-        method,
-        precision,
-        params: &params,
-        schedule,
-    };
-    factorize_planes_each(&refs, &vec![keep; refs.len()], &plan, progress)
-}
 
 /// The result of compressing one image in memory.
 #[derive(Debug, Clone)]
@@ -254,7 +40,7 @@ pub fn compress_image(
     opts.rank.validate()?;
     let mut timings = Timings::default();
     let t = Instant::now();
-    let mut fz = factorize_for(img, opts, &opts.rank, progress)?;
+    let mut fz = factorize_image_for(img, &opts.factorize, &opts.rank, progress)?;
     let choice = fz.select(&opts.rank)?;
     for (f, &k) in fz.factors.iter_mut().zip(&choice.ranks) {
         f.truncate(k);
@@ -350,9 +136,9 @@ fn build_report(
         color: layout.color.name(),
         bit_depth: layout.bit_depth,
         alpha: layout.alpha_name(),
-        method: fz.method_name(),
+        method: fz.method().name(),
         method_reason: fz.method_reason.clone(),
-        precision: opts.precision.name(),
+        precision: opts.factorize.precision.name(),
         threads: parallel::threads(),
         rank_request: describe(&opts.rank),
         rank_clamped: choice.clamped,
@@ -379,44 +165,6 @@ pub fn describe(select: &RankSelect) -> String {
         RankSelect::Ratio(r) => format!("ratio {r}"),
     }
 }
-
-/// The rank part of output names: `50`, or `10-12-9` when planes got different ranks.
-#[must_use]
-pub fn rank_tag(ranks: &[usize]) -> String {
-    if ranks.windows(2).all(|w| w[0] == w[1]) {
-        ranks.first().copied().unwrap_or(0).to_string()
-    } else {
-        ranks
-            .iter()
-            .map(ToString::to_string)
-            .collect::<Vec<_>>()
-            .join("-")
-    }
-}
-
-/// Where `compress_file` writes.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum OutputTarget {
-    /// This file; its extension picks the format.
-    File(PathBuf),
-    /// `<stem>.k<rank>.png` in this folder.
-    Dir(PathBuf),
-    /// `<stem>.k<rank>.png` beside the input.
-    BesideInput,
-    /// A name made from a template (see [`crate::batch::NAME_PLACEHOLDERS`]) once the ranks are
-    /// known, in `dir` or beside the input; `{ext}` is `ext`.
-    Named {
-        /// The folder; `None`: beside the input.
-        dir: Option<PathBuf>,
-        /// The template, e.g. `{stem}.k{rank}.{ext}`.
-        template: String,
-        /// What `{ext}` stands for, e.g. `png`.
-        ext: String,
-    },
-}
-
-/// The default output name template.
-pub const DEFAULT_NAME: &str = "{stem}.k{rank}.{ext}";
 
 /// Decodes `input`, compresses it, and writes the reconstruction to `target`. Nothing is
 /// written when anything fails.
@@ -452,7 +200,7 @@ pub fn compress_file(
         progress,
     )?;
     let named = |dir: Option<&Path>, template: &str, ext: &str| -> Result<PathBuf> {
-        let name = crate::batch::render_name(template, input, &report, ext)?;
+        let name = render_name(template, input, &report, ext)?;
         let p = match dir {
             Some(d) => d.join(name),
             None => input.with_file_name(name),

@@ -6,9 +6,9 @@ use std::time::Instant;
 use faer::Mat;
 use image::DynamicImage;
 
+use crate::factorize::Factorized;
 use crate::metrics;
 use crate::parallel;
-use crate::pipeline::Factorized;
 use crate::planes;
 use crate::progress::{Progress, Stage};
 use crate::reconstruct::reconstruct;

@@ -14,9 +14,9 @@ use image::DynamicImage;
 use serde::Serialize;
 
 use crate::error::{Error, Result};
+use crate::factorize::FactorizeOptions;
 use crate::factorize::Precision;
 use crate::metrics;
-use crate::options::CompressOptions;
 use crate::parallel;
 use crate::planes;
 use crate::progress::{Progress, Stage};
@@ -163,7 +163,7 @@ fn values_in<T: faer::traits::RealField + Copy + Into<f64>>(
 /// threads, each with an equal share of the threads inside faer.
 pub fn spectrum_image(
     img: &DynamicImage,
-    opts: &CompressOptions,
+    opts: &FactorizeOptions,
     progress: &dyn Progress,
 ) -> Result<SpectrumReport> {
     let t = Instant::now();

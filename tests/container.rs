@@ -37,10 +37,9 @@ fn limits() -> DecodeLimits {
 }
 
 fn opts(k: usize, color: ColorMode) -> CompressOptions {
-    CompressOptions {
-        color,
-        ..CompressOptions::with_rank(RankSelect::Rank(k))
-    }
+    let mut o = CompressOptions::with_rank(RankSelect::Rank(k));
+    o.factorize.color = color;
+    o
 }
 
 fn photo(w: u32, h: u32, seed: u64) -> DynamicImage {
@@ -96,10 +95,8 @@ fn alpha_is_kept_losslessly_or_compressed() {
     for (p, q) in back.pixels().zip(rgba.pixels()) {
         assert_eq!(p[3], q[3], "alpha kept exactly");
     }
-    let o = CompressOptions {
-        alpha: AlphaMode::Compress,
-        ..opts(4, ColorMode::Rgb)
-    };
+    let mut o = opts(4, ColorMode::Rgb);
+    o.factorize.alpha = AlphaMode::Compress;
     let comp = svdz(&img, &o, None);
     assert_eq!(comp.container.planes.len(), 4);
     assert!(comp.container.alpha.is_none());

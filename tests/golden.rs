@@ -24,11 +24,9 @@ fn check(name: &str, k: usize, precision: Precision) {
     )
     .expect("sample decodes")
     .image;
-    let opts = CompressOptions {
-        precision,
-        method: Method::Exact,
-        ..CompressOptions::with_rank(RankSelect::Rank(k))
-    };
+    let mut opts = CompressOptions::with_rank(RankSelect::Rank(k));
+    opts.factorize.precision = precision;
+    opts.factorize.method = Method::Exact;
     let r = compress_image(&img, &opts, &svdimg::NoProgress)
         .expect("compresses")
         .report;

@@ -288,7 +288,7 @@ fn unrounded_reconstruction_is_within_the_stated_bound() {
     let img = image::open(sample("chelsea.png")).unwrap();
     let fz = svdimg::factorize_image(
         &img,
-        &svdimg::CompressOptions::default(),
+        &svdimg::FactorizeOptions::default(),
         40,
         &svdimg::NoProgress,
     )
@@ -368,7 +368,7 @@ fn downscaled_view_is_exact_and_full_size_psnr_is_svdimgs() {
     let img = image::open(sample("coffee.png")).unwrap();
     let fz = svdimg::factorize_image(
         &img,
-        &svdimg::CompressOptions::default(),
+        &svdimg::FactorizeOptions::default(),
         30,
         &svdimg::NoProgress,
     )

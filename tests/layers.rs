@@ -12,7 +12,7 @@ use serde_json::Value;
 use svdimg::animation::LABEL_BAR_HEIGHT;
 use svdimg::layers::{layer_planes, GAP, HEADER_HEIGHT, LABEL_HEIGHT};
 use svdimg::reconstruct::reconstruct;
-use svdimg::{factorize_image, CompressOptions, NoProgress};
+use svdimg::{factorize_image, FactorizeOptions, NoProgress};
 
 fn save(img: &DynamicImage, dir: &Path, name: &str) -> PathBuf {
     let p = dir.join(name);
@@ -57,7 +57,7 @@ fn crop(img: &RgbaImage, x: u32, y: u32, w: u32, h: u32, step: u32) -> RgbaImage
 #[test]
 fn all_layers_add_up_to_the_full_reconstruction() {
     let img = DynamicImage::ImageRgb8(photo_like(24, 16, 7));
-    let fz = factorize_image(&img, &CompressOptions::default(), usize::MAX, &NoProgress).unwrap();
+    let fz = factorize_image(&img, &FactorizeOptions::default(), usize::MAX, &NoProgress).unwrap();
     let r = 16;
     for (p, f) in fz.factors.iter().enumerate() {
         assert_eq!(f.rank(), r);

@@ -8,7 +8,7 @@ use common::XorShift;
 use faer::{Mat, Par};
 use svdimg::metrics::{frobenius_distance, predicted_error};
 use svdimg::reconstruct::reconstruct;
-use svdimg::{factorize, CompressOptions, Method, Precision, RankSelect};
+use svdimg::{factorize_plane, CompressOptions, Method, Precision, RankSelect};
 
 fn close(a: f64, b: f64, tol: f64) -> bool {
     (a - b).abs() <= tol
@@ -18,7 +18,15 @@ fn close(a: f64, b: f64, tol: f64) -> bool {
 fn the_two_by_two_example() {
     let w = Mat::<f32>::from_fn(2, 2, |i, j| [[4.0, 0.0], [3.0, 5.0]][i][j]);
     for precision in [Precision::F32, Precision::F64] {
-        let f = factorize(w.as_ref(), Method::Exact, precision, usize::MAX, Par::Seq).unwrap();
+        let f = factorize_plane(
+            w.as_ref(),
+            Method::Exact,
+            precision,
+            usize::MAX,
+            &Default::default(),
+            Par::Seq,
+        )
+        .unwrap();
         let r = 0.5f64.sqrt();
         assert!(
             close(f.s[0], 40f64.sqrt(), 1e-5) && close(f.s[1], 10f64.sqrt(), 1e-5),
@@ -79,7 +87,15 @@ fn eckart_young_holds_for_every_shape() {
         let a = random(m, n, 11 + seed as u64);
         let total = svdimg::metrics::energy(a.as_ref());
         for precision in [Precision::F32, Precision::F64] {
-            let f = factorize(a.as_ref(), Method::Exact, precision, usize::MAX, Par::Seq).unwrap();
+            let f = factorize_plane(
+                a.as_ref(),
+                Method::Exact,
+                precision,
+                usize::MAX,
+                &Default::default(),
+                Par::Seq,
+            )
+            .unwrap();
             assert_eq!(f.s.len(), m.min(n));
             assert!(f.s.windows(2).all(|w| w[0] >= w[1]), "non-increasing");
             let sum: f64 = f.s.iter().map(|s| s * s).sum();
@@ -120,14 +136,15 @@ fn allocations(r: usize) -> impl Iterator<Item = [usize; 3]> {
 #[test]
 fn each_rank_mode_picks_what_the_definition_says() {
     let img = image::DynamicImage::ImageRgb8(common::photo_like(14, 11, 9));
-    let opts = |rank| CompressOptions {
-        method: Method::Exact,
-        precision: Precision::F64,
-        ..CompressOptions::with_rank(rank)
+    let opts = |rank| {
+        let mut o = CompressOptions::with_rank(rank);
+        o.factorize.method = Method::Exact;
+        o.factorize.precision = Precision::F64;
+        o
     };
     let fz = svdimg::factorize_image(
         &img,
-        &opts(RankSelect::Rank(1)),
+        &opts(RankSelect::Rank(1)).factorize,
         usize::MAX,
         &svdimg::NoProgress,
     )

@@ -6,7 +6,7 @@ mod common;
 use common::{run, sample, stdout, tmp, XorShift};
 use faer::{Mat, MatRef, Par};
 use svdimg::{
-    compress_image, factorize_image, factorize_with, AlphaMode, ColorMode, CompressOptions,
+    compress_image, factorize_image, factorize_plane, AlphaMode, ColorMode, CompressOptions,
     Factors, Method, NoProgress, Precision, RandomizedParams, RankSelect,
 };
 
@@ -19,7 +19,7 @@ fn planes_of(name: &str) -> Vec<Mat<f32>> {
 
 fn exact(a: MatRef<'_, f32>) -> Factors {
     let p = RandomizedParams::default();
-    factorize_with(a, Method::Exact, Precision::F64, usize::MAX, &p, Par::Seq).unwrap()
+    factorize_plane(a, Method::Exact, Precision::F64, usize::MAX, &p, Par::Seq).unwrap()
 }
 
 fn error(a: MatRef<'_, f32>, f: &Factors, k: usize) -> f64 {
@@ -30,7 +30,7 @@ fn error(a: MatRef<'_, f32>, f: &Factors, k: usize) -> f64 {
 /// Checks the accuracy bar of `method` at rank `k` on `a` against the exact factors `e`.
 fn check(a: MatRef<'_, f32>, e: &Factors, method: Method, k: usize, what: &str) {
     let p = RandomizedParams::default();
-    let f = factorize_with(a, method, Precision::F32, k, &p, Par::Seq).unwrap();
+    let f = factorize_plane(a, method, Precision::F32, k, &p, Par::Seq).unwrap();
     assert_eq!(f.method, method, "{what}: {method:?} ran as {:?}", f.method);
     assert!(!f.complete, "{what}: a truncated method is never complete");
     assert_eq!((f.rank(), f.s.len()), (k, k), "{what}: exactly k triplets");
@@ -126,7 +126,7 @@ fn the_partial_svd_finishes_on_planes_of_low_rank_and_is_exact_there() {
         for precision in [Precision::F32, Precision::F64] {
             for k in [1, 7, 40] {
                 let p = RandomizedParams::default();
-                let f = factorize_with(a.as_ref(), Method::Partial, precision, k, &p, Par::Seq)
+                let f = factorize_plane(a.as_ref(), Method::Partial, precision, k, &p, Par::Seq)
                     .unwrap();
                 assert_eq!(f.rank(), k, "{what} k={k}");
                 let scale = e.s[0].max(1e-30);
@@ -157,7 +157,7 @@ fn exact_singular_values_come_in_order_on_a_plane_of_rank_two() {
     let a = Mat::from_fn(150, 230, |i, j| ((i / 8 + j / 13) % 2) as f32 * 0.5);
     for precision in [Precision::F32, Precision::F64] {
         let p = RandomizedParams::default();
-        let e = factorize_with(a.as_ref(), Method::Exact, precision, 3, &p, Par::Seq).unwrap();
+        let e = factorize_plane(a.as_ref(), Method::Exact, precision, 3, &p, Par::Seq).unwrap();
         assert!(
             e.s.windows(2).all(|w| w[0] >= w[1]),
             "{precision:?}: sorted"
@@ -192,7 +192,7 @@ fn same_seed_same_factors_whatever_the_thread_count() {
         } else {
             Par::Seq
         };
-        pool.install(|| factorize_with(a.as_ref(), method, Precision::F32, 25, &p, par).unwrap())
+        pool.install(|| factorize_plane(a.as_ref(), method, Precision::F32, 25, &p, par).unwrap())
     };
     for method in TRUNCATED {
         let one = with(1, method);
@@ -209,7 +209,7 @@ fn same_seed_same_factors_whatever_the_thread_count() {
         seed: 1,
         ..RandomizedParams::default()
     };
-    let f = factorize_with(
+    let f = factorize_plane(
         a.as_ref(),
         Method::Randomized,
         Precision::F32,
@@ -283,10 +283,9 @@ fn exact_output_is_the_same_file_whatever_the_thread_count() {
 }
 
 fn opts(method: Method, rank: RankSelect) -> CompressOptions {
-    CompressOptions {
-        method,
-        ..CompressOptions::with_rank(rank)
-    }
+    let mut o = CompressOptions::with_rank(rank);
+    o.factorize.method = method;
+    o
 }
 
 #[test]
@@ -347,7 +346,7 @@ fn keep_computes_only_the_triplets_asked_for() {
     let img = image::open(sample("coffee.png")).unwrap();
     for method in [Method::Auto, Method::Partial, Method::Randomized] {
         let o = opts(method, RankSelect::Rank(20));
-        let fz = factorize_image(&img, &o, 20, &NoProgress).unwrap();
+        let fz = factorize_image(&img, &o.factorize, 20, &NoProgress).unwrap();
         for f in &fz.factors {
             assert!(!f.complete, "{method:?}: {}", fz.method_reason);
             assert_eq!((f.rank(), f.s.len()), (20, 20));
@@ -355,7 +354,7 @@ fn keep_computes_only_the_triplets_asked_for() {
     }
     let fz = factorize_image(
         &img,
-        &opts(Method::Exact, RankSelect::Rank(20)),
+        &opts(Method::Exact, RankSelect::Rank(20)).factorize,
         20,
         &NoProgress,
     )
@@ -370,8 +369,13 @@ fn keep_computes_only_the_triplets_asked_for() {
 fn truncated_methods_fall_back_to_exact_and_say_so() {
     let img = image::open(sample("coffee.png")).unwrap(); // 600×400
     for method in TRUNCATED {
-        let fz =
-            factorize_image(&img, &opts(method, RankSelect::Rank(300)), 300, &NoProgress).unwrap();
+        let fz = factorize_image(
+            &img,
+            &opts(method, RankSelect::Rank(300)).factorize,
+            300,
+            &NoProgress,
+        )
+        .unwrap();
         assert!(fz
             .factors
             .iter()
@@ -385,7 +389,7 @@ fn truncated_methods_fall_back_to_exact_and_say_so() {
     let small = image::DynamicImage::ImageRgb8(common::photo_like(120, 90, 4));
     let fz = factorize_image(
         &small,
-        &opts(Method::Auto, RankSelect::Rank(5)),
+        &opts(Method::Auto, RankSelect::Rank(5)).factorize,
         5,
         &NoProgress,
     )

@@ -317,7 +317,7 @@ fn summary_table(outcomes: &[FileOutcome], skipped: usize) -> String {
                     "{:<32} {:>11} {:>9} {:>9} {:>8} {:>7.0}ms  ok",
                     truncate(&name, 32),
                     format!("{}×{}", r.width, r.height),
-                    svdimg::pipeline::rank_tag(&ranks),
+                    svdimg::naming::rank_tag(&ranks),
                     r.psnr.map_or_else(|| "inf".into(), |p| format!("{p:.2}")),
                     r.storage_ratio
                         .map_or_else(|| "n/a".into(), |x| format!("{x:.2}×")),

@@ -2,8 +2,8 @@
 //! library's.
 
 use svdimg::{
-    AlphaMode, ColorMode, CompressOptions, DecodeLimits, Method, Overwrite, Precision,
-    RandomizedParams, RankSelect,
+    AlphaMode, ColorMode, CompressOptions, DecodeLimits, FactorizeOptions, Method, Overwrite,
+    Precision, RandomizedParams, RankSelect,
 };
 
 use super::{AlphaArg, ColorArg, CommonArgs, MethodArg, PrecisionArg, RankArgs, RankValue};
@@ -30,10 +30,9 @@ pub fn budget(r: &RankArgs) -> Option<svdimg::container::Budget> {
     }
 }
 
-/// Options for everything that factorizes.
-pub fn compress_options(rank: RankSelect, c: &CommonArgs) -> CompressOptions {
-    CompressOptions {
-        rank,
+/// How the image becomes factors: colour, alpha, method and its tuning, precision.
+pub fn factorize_options(c: &CommonArgs) -> FactorizeOptions {
+    FactorizeOptions {
         method: match c.method {
             MethodArg::Auto => Method::Auto,
             MethodArg::Exact => Method::Exact,
@@ -58,14 +57,30 @@ pub fn compress_options(rank: RankSelect, c: &CommonArgs) -> CompressOptions {
             AlphaArg::Keep => AlphaMode::Keep,
             AlphaArg::Compress => AlphaMode::Compress,
         },
-        limits: DecodeLimits {
-            max_pixels: c.max_pixels,
-        },
-        overwrite: if c.force {
-            Overwrite::Replace
-        } else {
-            Overwrite::Never
-        },
-        ..CompressOptions::default()
+        ..FactorizeOptions::default()
+    }
+}
+
+/// `--max-pixels`.
+pub fn limits(max_pixels: u64) -> DecodeLimits {
+    DecodeLimits { max_pixels }
+}
+
+/// `--force`.
+pub fn overwrite(force: bool) -> Overwrite {
+    if force {
+        Overwrite::Replace
+    } else {
+        Overwrite::Never
+    }
+}
+
+/// Options for `compress`.
+pub fn compress_options(rank: RankSelect, c: &CommonArgs) -> CompressOptions {
+    CompressOptions {
+        rank,
+        factorize: factorize_options(c),
+        limits: limits(c.max_pixels),
+        overwrite: overwrite(c.force),
     }
 }

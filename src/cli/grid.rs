@@ -170,7 +170,7 @@ fn grid(args: &GridArgs) -> Result<GridReport, (PathBuf, svdimg::Error)> {
     let decoded = svdimg::decode_file(input, &opts.limits).map_err(on(input));
     let decode_ms = ms(t);
     let result = decoded.and_then(|d| {
-        grid_image(&d.image, &opts, &grid_opts, &bar)
+        grid_image(&d.image, &opts.factorize, &grid_opts, &bar)
             .map(|g| (g, d.warnings))
             .map_err(on(input))
     });
@@ -179,7 +179,7 @@ fn grid(args: &GridArgs) -> Result<GridReport, (PathBuf, svdimg::Error)> {
 
     let t = Instant::now();
     warnings.extend(svdimg::write_image(&g.sheet, &out, ow).map_err(on(&out))?);
-    let mut report = g.report(&opts, &list);
+    let mut report = g.report(&opts.factorize, &list);
     if let Some(csv) = &args.csv {
         let text = grid_csv(&report.ranks);
         svdimg::encode::write_atomically(csv, ow, |w| {

@@ -4,14 +4,15 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use svdimg::html::{html_file, Bits, HtmlOptions, HtmlReport};
-use svdimg::RankSelect;
 
 use super::{output, Exit, HtmlArgs};
 
 /// Runs `html`.
 pub fn run(args: &HtmlArgs) -> Exit {
     let opts = HtmlOptions {
-        factorize: super::convert::compress_options(RankSelect::default(), &args.common),
+        factorize: super::convert::factorize_options(&args.common),
+        limits: super::convert::limits(args.common.max_pixels),
+        overwrite: super::convert::overwrite(args.common.force),
         max_rank: args.max_rank as usize,
         bits: if args.bits == "8" {
             Bits::Eight
@@ -47,7 +48,7 @@ pub fn run(args: &HtmlArgs) -> Exit {
             };
             output::print_stdout(&text);
             if let Some(path) = &args.common.report {
-                let overwrite = opts.factorize.overwrite;
+                let overwrite = opts.overwrite;
                 if let Err(e) = output::write_report(&report, path, overwrite) {
                     eprintln!("{}", output::error_line(path, &e));
                     return Exit::Failure;

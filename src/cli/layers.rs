@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use clap::{Args, ValueEnum};
 use svdimg::animation::AnimationOptions;
 use svdimg::layers::{layers_file, LayerView, LayersOptions, LayersReport};
-use svdimg::{Overwrite, RankSelect};
+use svdimg::Overwrite;
 
 use super::{output, CommonArgs, Exit};
 
@@ -69,7 +69,9 @@ pub enum LayerViewArg {
 /// Runs `layers` on one input.
 pub fn run(args: &LayersArgs) -> Exit {
     let opts = LayersOptions {
-        factorize: super::convert::compress_options(RankSelect::default(), &args.common),
+        factorize: super::convert::factorize_options(&args.common),
+        limits: super::convert::limits(args.common.max_pixels),
+        overwrite: super::convert::overwrite(args.common.force),
         count: usize::from(args.count),
         tile: args.tile,
         view: match args.layer_view {

@@ -55,7 +55,7 @@ fn rd(args: &RdArgs, overwrite: Overwrite) -> Result<RdTable, Failed> {
     }
     let opts = super::convert::compress_options(svdimg::RankSelect::Rank(1), &args.common);
     let decoded = decode_file(&args.input, &opts.limits).map_err(on(&args.input))?;
-    let mut table = rate_distortion(&decoded.image, &args.ranks, &args.at_bpp, &opts)
+    let mut table = rate_distortion(&decoded.image, &args.ranks, &args.at_bpp, &opts.factorize)
         .map_err(on(&args.input))?;
     table.input = Some(args.input.display().to_string());
     if let Some(path) = &args.csv {

@@ -78,7 +78,8 @@ fn spectrum(args: &SpectrumArgs) -> Result<SpectrumReport, (PathBuf, svdimg::Err
     let t = Instant::now();
     let decoded = svdimg::decode_file(input, &opts.limits).map_err(on(input));
     let decode_ms = ms(t);
-    let result = decoded.and_then(|d| spectrum_image(&d.image, &opts, &bar).map_err(on(input)));
+    let result =
+        decoded.and_then(|d| spectrum_image(&d.image, &opts.factorize, &bar).map_err(on(input)));
     bar.clear();
     let mut report = result?;
     report.timings_ms.decode = decode_ms;

@@ -10,12 +10,11 @@
 
 use image::DynamicImage;
 
-use super::compress::build;
 use super::quant::default_tolerance;
 use super::section::{SEARCH_LEVEL, ZSTD_LEVEL};
 use super::Container;
 use crate::error::{Error, Result};
-use crate::pipeline::Factorized;
+use crate::factorize::Factorized;
 use crate::rank::RankChoice;
 
 /// A size the file must fit in.
@@ -121,7 +120,7 @@ pub fn fit(
         let ranks = ranks_for(&order, planes, n);
         let tau =
             tolerance.unwrap_or_else(|| default_tolerance(&spectra, &fz.energies, &ranks, share));
-        build(fz, &ranks, tau)
+        Container::from_factors(fz, &ranks, tau)
     };
     let size_at = |n: usize, share: f64, level: i32| -> Result<usize> {
         Ok(build_n(n, share)?.encode_at(level)?.len())

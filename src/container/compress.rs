@@ -9,13 +9,14 @@ use image::DynamicImage;
 use serde::Serialize;
 
 use super::budget::{self, Budget};
-use super::quant::{self, QuantPlane};
-use super::{render, Container, Header};
+use super::quant;
+use super::{render, Container};
 use crate::decode::decode_file;
 use crate::encode::check_output;
 use crate::error::Result;
+use crate::factorize::factorize_image;
 use crate::options::CompressOptions;
-use crate::pipeline::{factorize_image, measure, Factorized};
+use crate::pipeline::measure;
 use crate::planes;
 use crate::progress::{Progress, Stage};
 use crate::report::{CompressReport, Timings};
@@ -67,19 +68,6 @@ pub struct SvdzCompressed {
     pub report: SvdzReport,
 }
 
-/// Quantizes the factors of `fz` at `ranks` to tolerance `tau`.
-pub fn build(fz: &Factorized, ranks: &[usize], tau: f64) -> Result<Container> {
-    let planes: Vec<QuantPlane> =
-        crate::parallel::map(&(0..ranks.len()).collect::<Vec<_>>(), |&p| {
-            QuantPlane::quantize(&fz.factors[p], ranks[p], tau)
-        });
-    Ok(Container {
-        header: Header::for_layout(&fz.planes.layout, ranks, tau)?,
-        planes,
-        alpha: fz.planes.alpha.clone(),
-    })
-}
-
 /// Compresses a decoded image to `.svdz`. The ranks come from `opts.rank` unless a `budget`
 /// is given; the tolerance is `tolerance` or, when `None`, [`quant::default_tolerance`].
 pub fn compress_image(
@@ -105,7 +93,7 @@ pub fn compress_image(
             opts.rank.fixed_rank(h, w).unwrap_or(usize::MAX)
         }
     };
-    let fz = factorize_image(img, opts, keep, progress)?;
+    let fz = factorize_image(img, &opts.factorize, keep, progress)?;
     timings.factorize = ms(t);
     let t = Instant::now();
     progress.begin(Stage::Encode, 1);
@@ -121,7 +109,7 @@ pub fn compress_image(
                     quant::DEFAULT_NOISE_SHARE,
                 )
             });
-            let container = build(&fz, &choice.ranks, tau)?;
+            let container = Container::from_factors(&fz, &choice.ranks, tau)?;
             let bytes = container.encode()?;
             (choice, container, bytes)
         }

@@ -89,6 +89,7 @@ pub use quant::{QuantPlane, QuantTerm, QuantVector};
 
 use crate::decode::DecodeLimits;
 use crate::error::{Error, Result};
+use crate::factorize::Factorized;
 use section::{ALPHA_TAG, PLANE_TAG};
 
 /// The contents of a `.svdz` file.
@@ -116,6 +117,19 @@ pub struct Parsed {
 }
 
 impl Container {
+    /// Quantizes the factors of `fz` at `ranks` to tolerance `tau`.
+    pub fn from_factors(fz: &Factorized, ranks: &[usize], tau: f64) -> Result<Container> {
+        let planes: Vec<QuantPlane> =
+            crate::parallel::map(&(0..ranks.len()).collect::<Vec<_>>(), |&p| {
+                QuantPlane::quantize(&fz.factors[p], ranks[p], tau)
+            });
+        Ok(Container {
+            header: Header::for_layout(&fz.planes.layout, ranks, tau)?,
+            planes,
+            alpha: fz.planes.alpha.clone(),
+        })
+    }
+
     /// Encodes the container to bytes.
     pub fn encode(&self) -> Result<Vec<u8>> {
         self.encode_at(section::ZSTD_LEVEL)

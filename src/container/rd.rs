@@ -12,12 +12,10 @@ use image::DynamicImage;
 use serde::Serialize;
 
 use super::budget::Budget;
-use super::compress::build;
 use super::quant;
 use crate::error::Result;
+use crate::factorize::{factorize_image, FactorizeOptions};
 use crate::metrics;
-use crate::options::CompressOptions;
-use crate::pipeline::factorize_image;
 use crate::planes::{self, AlphaMode, ColorMode};
 use crate::progress::NoProgress;
 use crate::rank::RankSelect;
@@ -94,7 +92,7 @@ pub fn rate_distortion(
     img: &DynamicImage,
     ranks: &[usize],
     at_bpp: &[f64],
-    opts: &CompressOptions,
+    opts: &FactorizeOptions,
 ) -> Result<RdTable> {
     let img = eight_bit(img);
     let (w, h) = (img.width() as usize, img.height() as usize);
@@ -126,10 +124,9 @@ pub fn rate_distortion(
     let mut rows = Vec::new();
     let mut budget_rows = Vec::new();
     for &color in colors {
-        let o = CompressOptions {
+        let o = FactorizeOptions {
             color,
             alpha: AlphaMode::Keep,
-            rank: RankSelect::Rank(1),
             ..opts.clone()
         };
         let fz = factorize_image(&img, &o, usize::MAX, &NoProgress)?;
@@ -143,7 +140,7 @@ pub fn rate_distortion(
                 &choice.ranks,
                 quant::DEFAULT_NOISE_SHARE,
             );
-            let c = build(&fz, &choice.ranks, tau)?;
+            let c = super::Container::from_factors(&fz, &choice.ranks, tau)?;
             let bytes = c.encode()?;
             points.push(("rank", choice.ranks, c, bytes));
         }

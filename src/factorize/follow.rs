@@ -12,13 +12,13 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use faer::Mat;
 
 use super::schedule::{factorize_one, resolved_schedule};
-use super::{factorize_planes_each, Factors, Plan};
+use super::Schedule;
+use super::{factorize_each, Factors, Plan};
 use crate::error::{Error, Result};
-use crate::options::Schedule;
 use crate::parallel;
 use crate::progress::Progress;
 
-/// Factorizes `planes[p]` keeping `keeps[p]` triplets, as [`factorize_planes_each`] does, and
+/// Factorizes `planes[p]` keeping `keeps[p]` triplets, as [`factorize_each`] does, and
 /// runs `follow(p, j, factors)` for every plane `p` and every `j < follow_ups` once the plane's
 /// factors are ready. Returns the factors and, per plane, the follow-ups' results in order of
 /// `j`.
@@ -31,7 +31,7 @@ use crate::progress::Progress;
 ///
 /// # Errors
 /// The first factorization error; follow-ups not yet started are then skipped.
-pub fn factorize_planes_then<R: Send>(
+pub(crate) fn factorize_planes_then<R: Send>(
     planes: &[&Mat<f32>],
     keeps: &[usize],
     plan: &Plan<'_>,
@@ -52,7 +52,7 @@ pub fn factorize_planes_then<R: Send>(
         return in_rounds(planes, keeps, plan, progress, rounds, follow_ups, &follow);
     }
     if !overlap || schedule != Schedule::AcrossPlanes {
-        let factors = factorize_planes_each(planes, keeps, plan, progress)?;
+        let factors = factorize_each(planes, keeps, plan, progress)?;
         let results = follow_all(&factors, 0, follow_ups, &follow);
         return Ok((factors, results));
     }
@@ -102,7 +102,7 @@ pub(crate) fn follow_all<R: Send>(
 }
 
 /// The balanced schedules (planes in rounds of `per_round`, the threads shared among a round's
-/// planes, exactly as [`factorize_planes_each`] runs them), with each round's factorization
+/// planes, exactly as [`factorize_each`] runs them), with each round's factorization
 /// running beside the follow-ups of the round before: the threads that a factorization leaves
 /// idle at times take them up.
 fn in_rounds<R: Send>(
@@ -340,7 +340,7 @@ mod tests {
                     (p, j, f.s[0].to_bits())
                 })
                 .unwrap();
-            let alone = factorize_planes_each(&refs, &[5, 5, 5], &plan, &NoProgress).unwrap();
+            let alone = factorize_each(&refs, &[5, 5, 5], &plan, &NoProgress).unwrap();
             for (p, r) in results.iter().enumerate() {
                 assert_eq!(r.len(), 4);
                 for (j, &(rp, rj, s0)) in r.iter().enumerate() {

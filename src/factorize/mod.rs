@@ -12,6 +12,7 @@
 mod auto;
 mod exact;
 mod follow;
+mod image;
 mod lanczos;
 mod partial;
 mod randomized;
@@ -23,10 +24,14 @@ use serde::Serialize;
 use crate::error::Result;
 
 pub use auto::{choose, largest_truncated, resolve, Choice};
-pub use follow::factorize_planes_then;
-pub(crate) use follow::follow_all;
+pub(crate) use follow::{factorize_planes_then, follow_all};
+pub use image::{
+    factorize_image, factorize_image_and_follow, factorize_image_for, factorize_planes,
+    FactorizeOptions, Factorized,
+};
 pub use randomized::RandomizedParams;
-pub use schedule::{factorize_planes_each, grow, Grown, Plan, FIRST_ROUND};
+pub(crate) use schedule::{factorize_each, grow, Plan};
+pub use schedule::{Schedule, FIRST_ROUND};
 
 /// The floating-point types the truncated methods run in (f32 and f64).
 pub(crate) trait Real:
@@ -124,29 +129,11 @@ impl Factors {
 }
 
 /// Computes the singular triplets of `plane`, keeping vectors for the first `keep` of them
-/// (`usize::MAX`: all). `par` is faer's parallelism inside this one SVD. The randomized method
-/// runs with [`RandomizedParams::default`]; see [`factorize_with`].
-pub fn factorize(
-    plane: MatRef<'_, f32>,
-    method: Method,
-    precision: Precision,
-    keep: usize,
-    par: Par,
-) -> Result<Factors> {
-    factorize_with(
-        plane,
-        method,
-        precision,
-        keep,
-        &RandomizedParams::default(),
-        par,
-    )
-}
-
-/// [`factorize`] with the randomized method's tuning given. `Auto` resolves through [`choose`];
+/// (`usize::MAX`: all), with the randomized method's tuning `params`; `par` is faer's
+/// parallelism inside this one SVD. `Auto` resolves through [`choose`];
 /// a truncated method that cannot run (rank too close to min(rows, cols)) or that does not
 /// converge falls back to the exact SVD, and [`Factors::method`] says what ran.
-pub fn factorize_with(
+pub fn factorize_plane(
     plane: MatRef<'_, f32>,
     method: Method,
     precision: Precision,

@@ -12,20 +12,41 @@
 use faer::Mat;
 
 use super::{
-    factorize_with, largest_truncated, resolve, Factors, Method, Precision, RandomizedParams,
+    factorize_plane, largest_truncated, resolve, Factors, Method, Precision, RandomizedParams,
 };
 use crate::error::Result;
-use crate::options::Schedule;
 use crate::parallel;
 use crate::progress::{Progress, Stage};
 use crate::rank::RankSelect;
+
+/// How planes share the worker threads during the SVD.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Schedule {
+    /// By the method that runs, from the measurements in the README's Performance section:
+    /// `randomized` → [`Schedule::Shared`] (its products split into blocks that run in
+    /// parallel, between QRs that do not), `partial` → [`Schedule::AcrossPlanes`] (it is
+    /// sequential inside a plane), `exact` → [`Schedule::Balanced`].
+    #[default]
+    Auto,
+    /// Planes run side by side, as many at once as there are threads; when fewer planes than
+    /// threads remain, each gets an equal share of the threads for faer's own parallelism
+    /// (3 planes on 2 cores: two side by side, then the third on both cores).
+    Balanced,
+    /// Every plane at once, faer sequential inside each.
+    AcrossPlanes,
+    /// One plane after another, faer using every thread inside each.
+    WithinPlanes,
+    /// Every plane at once, each also splitting its work over every thread; rayon shares the
+    /// threads, so one plane's sequential steps overlap another's parallel ones.
+    Shared,
+}
 
 /// Triplets computed per plane in the first round of [`grow`].
 pub const FIRST_ROUND: usize = 32;
 
 /// What one call factorizes: the method, its tuning, and how planes share threads.
 #[derive(Debug, Clone, Copy)]
-pub struct Plan<'a> {
+pub(crate) struct Plan<'a> {
     /// The method asked for (`Auto` resolves per plane and rank).
     pub method: Method,
     /// The floating-point type of the SVD.
@@ -38,7 +59,7 @@ pub struct Plan<'a> {
 
 /// Factorizes `planes[p]` keeping `keeps[p]` triplets (`usize::MAX`: all), sharing the threads
 /// as `plan.schedule` says. Advances [`Stage::Factorize`] by one per plane.
-pub fn factorize_planes_each(
+pub(crate) fn factorize_each(
     planes: &[&Mat<f32>],
     keeps: &[usize],
     plan: &Plan<'_>,
@@ -76,7 +97,7 @@ pub(super) fn factorize_one(
     inner: usize,
     progress: &dyn Progress,
 ) -> Result<Factors> {
-    let f = factorize_with(
+    let f = factorize_plane(
         plane.as_ref(),
         plan.method,
         plan.precision,
@@ -110,7 +131,7 @@ pub(super) fn resolved_schedule(
 
 /// Factors good enough for `select`, and how they were found.
 #[derive(Debug, Clone)]
-pub struct Grown {
+pub(crate) struct Grown {
     /// One factorization per plane; truncated ones hold at least the triplets `select` takes.
     pub factors: Vec<Factors>,
     /// Triplets asked for in each round, per plane (`usize::MAX`: the whole spectrum).
@@ -119,7 +140,7 @@ pub struct Grown {
 
 /// Factorizes `planes` (of `rows`×`cols`, with energies ‖A_p‖_F²) until the spectra are long
 /// enough for `select` to choose the ranks the whole spectra would give.
-pub fn grow(
+pub(crate) fn grow(
     planes: &[Mat<f32>],
     energies: &[f64],
     select: &RankSelect,
@@ -146,7 +167,7 @@ pub fn grow(
         rounds.push(pending.iter().map(|&p| keeps[p]).collect());
         let subset: Vec<&Mat<f32>> = pending.iter().map(|&p| &planes[p]).collect();
         let sub_keeps: Vec<usize> = pending.iter().map(|&p| keeps[p]).collect();
-        let done = factorize_planes_each(&subset, &sub_keeps, plan, progress)?;
+        let done = factorize_each(&subset, &sub_keeps, plan, progress)?;
         for (&p, f) in pending.iter().zip(done) {
             factors[p] = Some(f);
         }

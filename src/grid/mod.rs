@@ -16,10 +16,10 @@ use image::{DynamicImage, RgbaImage};
 use serde::Serialize;
 
 use crate::error::{Error, Result};
-use crate::factorize::{follow_all, Factors};
+use crate::factorize::{
+    factorize_image_and_follow, follow_all, FactorizeOptions, Factorized, Factors,
+};
 use crate::metrics;
-use crate::options::CompressOptions;
-use crate::pipeline::{factorize_image_then, Factorized};
 use crate::planes;
 use crate::progress::{NoProgress, Progress, Stage};
 use crate::rank::RankSelect;
@@ -236,7 +236,7 @@ impl Grid {
     /// The report of this grid; `input`, `output`, `csv`, `plot` and the decode and encode
     /// timings are left for the caller.
     #[must_use]
-    pub fn report(&self, opts: &CompressOptions, request: &RankList) -> GridReport {
+    pub fn report(&self, opts: &FactorizeOptions, request: &RankList) -> GridReport {
         let l = &self.factorized.planes.layout;
         GridReport {
             schema: "svdimg.grid/1",
@@ -284,7 +284,7 @@ impl Grid {
 /// Factorizes `img` once and builds the grid of `grid.ranks`.
 pub fn grid_image(
     img: &DynamicImage,
-    opts: &CompressOptions,
+    opts: &FactorizeOptions,
     grid: &GridOptions,
     progress: &dyn Progress,
 ) -> Result<Grid> {
@@ -317,7 +317,7 @@ pub fn grid_image(
     let follow_ups = fixed.as_ref().map_or(0, |(r, _)| r.len());
     let t = Instant::now();
     let (fz, followed) =
-        factorize_image_then(img, opts, keep, progress, follow_ups, |pl, p, j, f| {
+        factorize_image_and_follow(img, opts, keep, progress, follow_ups, |pl, p, j, f| {
             if !tiles::by_plane(&pl.layout, tile_width) {
                 return None;
             }

@@ -26,11 +26,10 @@ use faer::{Accum, Mat};
 use image::DynamicImage;
 use serde::Serialize;
 
-use crate::decode::{decode_file, Decoded};
-use crate::encode::{check_output, encode_to, write_atomically, OutputFormat};
+use crate::decode::{decode_file, DecodeLimits, Decoded};
+use crate::encode::{check_output, encode_to, write_atomically, OutputFormat, Overwrite};
 use crate::error::{Error, Result};
-use crate::options::CompressOptions;
-use crate::pipeline::{factorize_image, Factorized};
+use crate::factorize::{factorize_image, FactorizeOptions, Factorized};
 use crate::planes::{self, AlphaMode, ColorMode};
 use crate::progress::{Progress, Stage};
 use crate::resample::Resample;
@@ -47,10 +46,18 @@ pub const DEFAULT_LAYERS: usize = 8;
 /// Everything that decides what the page holds.
 #[derive(Debug, Clone, PartialEq)]
 pub struct HtmlOptions {
-    /// Method, precision, colour mode, alpha, limits and overwrite policy (the rank is ignored).
+    /// Colour mode, alpha, method, precision.
     ///
-    /// Default: `CompressOptions::default()`.
-    pub factorize: CompressOptions,
+    /// Default: `FactorizeOptions::default()`.
+    pub factorize: FactorizeOptions,
+    /// Size limits for decoding.
+    ///
+    /// Default: 100 megapixels.
+    pub limits: DecodeLimits,
+    /// Whether existing outputs are replaced (the input never is).
+    ///
+    /// Default: `Overwrite::Never`.
+    pub overwrite: Overwrite,
     /// The slider's highest rank, clamped to min(width, height).
     ///
     /// Default: [`DEFAULT_MAX_RANK`] (100).
@@ -80,7 +87,9 @@ pub struct HtmlOptions {
 impl Default for HtmlOptions {
     fn default() -> Self {
         HtmlOptions {
-            factorize: CompressOptions::default(),
+            factorize: FactorizeOptions::default(),
+            limits: DecodeLimits::default(),
+            overwrite: Overwrite::Never,
             max_rank: DEFAULT_MAX_RANK,
             bits: Bits::default(),
             view_pixels: DEFAULT_VIEW_PIXELS,
@@ -233,7 +242,7 @@ pub fn build_page(img: &DynamicImage, opts: &HtmlOptions, progress: &dyn Progres
         height: h,
         color: layout.color.name(),
         bit_depth: layout.bit_depth,
-        method: fz.method_name(),
+        method: fz.method().name(),
         max_rank,
         max_rank_clamped: max_rank < opts.max_rank,
         view_width: data.view_w,
@@ -262,16 +271,16 @@ pub fn html_file(
     opts: &HtmlOptions,
     progress: &dyn Progress,
 ) -> Result<HtmlReport> {
-    check_output(Some(input), output, opts.factorize.overwrite)?;
+    check_output(Some(input), output, opts.overwrite)?;
     let t = Instant::now();
     progress.begin(Stage::Decode, 1);
-    let Decoded { image, .. } = decode_file(input, &opts.factorize.limits)?;
+    let Decoded { image, .. } = decode_file(input, &opts.limits)?;
     progress.end(Stage::Decode);
     let decode_ms = ms(t);
     let Page { html, mut report } = build_page(&image, opts, progress)?;
     let t = Instant::now();
     progress.begin(Stage::Encode, 1);
-    write_atomically(output, opts.factorize.overwrite, |w| {
+    write_atomically(output, opts.overwrite, |w| {
         std::io::Write::write_all(w, html.as_bytes())
             .map_err(|e| Error::io(format!("cannot write {}", output.display()), e))
     })?;
@@ -415,7 +424,7 @@ fn prepare(
         view_h: vh,
         downscaled,
         max_rank,
-        method: fz.method_name(),
+        method: fz.method().name(),
         planes: planes_meta,
         factors,
         original_png,

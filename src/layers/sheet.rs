@@ -10,10 +10,9 @@
 //! ```
 
 use faer::Mat;
-use image::imageops::FilterType;
 use image::{Rgba, RgbaImage};
 
-use crate::draw;
+use crate::draw::{self, fitted_choice, Fit};
 use crate::planes::{ColorMode, Layout};
 
 use super::{LayerEntry, LayerView};
@@ -27,66 +26,10 @@ pub const LABEL_HEIGHT: u32 = 40;
 
 const LABEL_PX: f32 = 13.0;
 const HEADER_PX: f32 = 14.0;
-/// Text is shrunk to fit its space, but never below this.
-const MIN_PX: f32 = 7.0;
-/// Shorter wording is preferred to text smaller than this.
-const READABLE_PX: f32 = 10.0;
 const BACKGROUND: [u8; 4] = [244, 244, 244, 255];
 const INK: [u8; 4] = [30, 30, 30, 255];
 const FAINT_INK: [u8; 4] = [90, 90, 90, 255];
 const BORDER: [u8; 4] = [185, 185, 185, 255];
-
-/// How an image is fitted into a square box: scaled down (smoothly) when larger than the box,
-/// else enlarged by the largest whole factor that fits (each pixel becomes an s×s block, so the
-/// pixels stay exact).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Fit {
-    /// Width of the fitted image.
-    pub width: u32,
-    /// Height of the fitted image.
-    pub height: u32,
-    /// The whole enlargement factor (1 when the image is kept or scaled down).
-    pub enlarge: u32,
-}
-
-impl Fit {
-    /// Fits a `width`×`height` image into a `size`×`size` box.
-    #[must_use]
-    pub fn new(width: u32, height: u32, size: u32) -> Fit {
-        let longest = width.max(height).max(1);
-        if longest > size {
-            let scale = f64::from(size) / f64::from(longest);
-            let side = |x: u32| ((f64::from(x) * scale).round() as u32).clamp(1, size);
-            Fit {
-                width: side(width),
-                height: side(height),
-                enlarge: 1,
-            }
-        } else {
-            let s = (size / longest).max(1);
-            Fit {
-                width: width * s,
-                height: height * s,
-                enlarge: s,
-            }
-        }
-    }
-
-    /// The image, fitted.
-    #[must_use]
-    pub fn apply(&self, img: &RgbaImage) -> RgbaImage {
-        let s = self.enlarge;
-        if (img.width() * s, img.height() * s) == (self.width, self.height) {
-            if s == 1 {
-                return img.clone();
-            }
-            return RgbaImage::from_fn(self.width, self.height, |x, y| {
-                *img.get_pixel(x / s, y / s)
-            });
-        }
-        image::imageops::resize(img, self.width, self.height, FilterType::Triangle)
-    }
-}
 
 /// Where everything sits on a sheet (see the module docs for the formulas).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -373,30 +316,6 @@ pub(crate) fn subscript(i: usize) -> String {
         .collect()
 }
 
-/// The first candidate that fits `room` pixels at a readable size (at least [`READABLE_PX`], or
-/// `px` if that is smaller), shrunk from `px` as needed, and that size; the last candidate,
-/// shrunk down to [`MIN_PX`], when none does.
-pub(crate) fn fitted_choice<'a>(candidates: &[&'a str], room: f32, px: f32) -> (&'a str, f32) {
-    let room = room - 4.0;
-    let size_for = |text: &str| {
-        let w = draw::text_width(text, px);
-        if w > room {
-            (px * room / w).floor()
-        } else {
-            px
-        }
-    };
-    let readable = READABLE_PX.min(px);
-    for text in &candidates[..candidates.len() - 1] {
-        let size = size_for(text);
-        if size >= readable {
-            return (text, size);
-        }
-    }
-    let last = candidates[candidates.len() - 1];
-    (last, size_for(last).max(MIN_PX))
-}
-
 /// A one-pixel frame just outside a tile, so white areas still show their edge.
 fn outline(img: &mut RgbaImage, x: u32, y: u32, w: u32, h: u32) {
     if x == 0 || y == 0 {
@@ -459,7 +378,7 @@ mod tests {
     fn long_text_shrinks_then_falls_back() {
         let (t, px) = fitted_choice(&["a rather long header line", "short"], 100.0, 14.0);
         assert!(
-            px >= MIN_PX && draw::text_width(t, px) <= 100.0,
+            px >= crate::draw::MIN_PX && draw::text_width(t, px) <= 100.0,
             "{t} at {px}"
         );
         assert_eq!(subscript(12), "₁₂");

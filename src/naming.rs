@@ -1,0 +1,94 @@
+//! Naming outputs: where a command writes ([`OutputTarget`]), output name templates
+//! ([`render_name`]) and the rank part of names ([`rank_tag`]). Shared by single files and batches.
+
+use std::path::{Path, PathBuf};
+
+use crate::error::{Error, Result};
+use crate::report::CompressReport;
+
+/// The rank part of output names: `50`, or `10-12-9` when planes got different ranks.
+#[must_use]
+pub fn rank_tag(ranks: &[usize]) -> String {
+    if ranks.windows(2).all(|w| w[0] == w[1]) {
+        ranks.first().copied().unwrap_or(0).to_string()
+    } else {
+        ranks
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("-")
+    }
+}
+
+/// Where `compress_file` writes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OutputTarget {
+    /// This file; its extension picks the format.
+    File(PathBuf),
+    /// `<stem>.k<rank>.png` in this folder.
+    Dir(PathBuf),
+    /// `<stem>.k<rank>.png` beside the input.
+    BesideInput,
+    /// A name made from a template (see [`NAME_PLACEHOLDERS`]) once the ranks are
+    /// known, in `dir` or beside the input; `{ext}` is `ext`.
+    Named {
+        /// The folder; `None`: beside the input.
+        dir: Option<PathBuf>,
+        /// The template, e.g. `{stem}.k{rank}.{ext}`.
+        template: String,
+        /// What `{ext}` stands for, e.g. `png`.
+        ext: String,
+    },
+}
+
+/// The default output name template.
+pub const DEFAULT_NAME: &str = "{stem}.k{rank}.{ext}";
+
+/// Placeholders of output name templates (`--name`).
+pub const NAME_PLACEHOLDERS: &str =
+    "{stem} (input name without extension), {name} (input file name), \
+{rank} (the rank, or ranks joined by '-' when channels differ), {ext} (output extension), \
+{color} (colour mode), {method} (SVD method)";
+
+/// Fills a name template: see [`NAME_PLACEHOLDERS`]. The input's name is used byte for byte, so
+/// names that are not UTF-8 stay as they are.
+pub fn render_name(
+    template: &str,
+    input: &Path,
+    report: &CompressReport,
+    ext: &str,
+) -> Result<std::ffi::OsString> {
+    use std::ffi::{OsStr, OsString};
+    let stem = input.file_stem().unwrap_or(OsStr::new("image"));
+    let name = input.file_name().unwrap_or(OsStr::new("image"));
+    let ranks: Vec<usize> = report.channels.iter().map(|c| c.rank).collect();
+    let mut out = OsString::new();
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        out.push(&rest[..open]);
+        let close = rest[open..].find('}').ok_or_else(|| {
+            Error::Parameter(format!("unclosed '{{' in name template '{template}'"))
+        })?;
+        match &rest[open + 1..open + close] {
+            "stem" => out.push(stem),
+            "name" => out.push(name),
+            "rank" => out.push(rank_tag(&ranks)),
+            "ext" => out.push(ext),
+            "color" => out.push(report.color),
+            "method" => out.push(report.method),
+            other => {
+                return Err(Error::Parameter(format!(
+                    "unknown placeholder {{{other}}} in name template (known: {NAME_PLACEHOLDERS})"
+                )))
+            }
+        }
+        rest = &rest[open + close + 1..];
+    }
+    out.push(rest);
+    if template.contains('/') || out.is_empty() || out == "." || out == ".." {
+        return Err(Error::Parameter(format!(
+            "name template '{template}' must give a plain file name"
+        )));
+    }
+    Ok(out)
+}
