@@ -31,7 +31,7 @@ fn main() {
         .expect("factorizes");
     let ranks = vec![50.min(fz.factors[0].rank()); fz.factors.len()];
     time("reconstruct", &mut || {
-        std::hint::black_box(svdimg::pipeline::reconstruct_at_ranks(
+        std::hint::black_box(svdimg::rebuild::reconstruct_at_ranks(
             &fz,
             &ranks,
             &NoProgress,

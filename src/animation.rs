@@ -110,7 +110,7 @@ impl AnimationOptions {
         let mut top = self.max_rank.unwrap_or(full);
         if top > full {
             notes.push(format!(
-                "--max-rank {top} is more than this image's full rank {full}: using {full}"
+                "the last frame's rank {top} is more than this image's full rank {full}: using {full}"
             ));
             top = full;
         }

@@ -153,6 +153,16 @@ pub fn default_memory_budget() -> u64 {
     total_kib.map_or(4 << 30, |k| k * 1024 / 2)
 }
 
+/// Whether one file of a batch was compressed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    /// Compressed and written.
+    Ok,
+    /// Not compressed: `error` says why.
+    Error,
+}
+
 /// How one file of a batch ended.
 #[derive(Debug, Serialize)]
 pub struct FileOutcome {
@@ -162,10 +172,13 @@ pub struct FileOutcome {
     /// The input path, in JSON for failures (a success's report names it already).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub input: Option<String>,
-    /// "ok" or "error".
-    pub status: &'static str,
-    /// The error, one line, when status is "error".
+    /// Whether the file was compressed.
+    pub status: Status,
+    /// The error, one line, when status is `error`.
     pub error: Option<String>,
+    /// The error itself, when status is `error`.
+    #[serde(skip)]
+    pub failure: Option<Error>,
     /// Wall time for this file in milliseconds.
     pub elapsed_ms: f64,
     /// The report, when status is "ok".
@@ -204,16 +217,18 @@ pub fn compress_batch(
             Ok(report) => FileOutcome {
                 path: input.clone(),
                 input: None,
-                status: "ok",
+                status: Status::Ok,
                 error: None,
+                failure: None,
                 elapsed_ms,
                 report: Some(report),
             },
             Err(e) => FileOutcome {
                 path: input.clone(),
                 input: Some(input.display().to_string()),
-                status: "error",
+                status: Status::Error,
                 error: Some(e.to_string()),
+                failure: Some(e),
                 elapsed_ms,
                 report: None,
             },

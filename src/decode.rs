@@ -11,6 +11,7 @@ use std::path::Path;
 use image::{AnimationDecoder, DynamicImage, ImageDecoder, ImageFormat, ImageReader};
 
 use crate::error::{Error, Result};
+use crate::progress::{timed, Progress, Stage};
 
 /// Size limits applied while decoding.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -64,7 +65,26 @@ pub fn decode_file(path: &Path, limits: &DecodeLimits) -> Result<Decoded> {
         return Err(Error::Decode("empty file, not an image".into()));
     }
     let file = File::open(path).map_err(|e| Error::io("cannot open", e))?;
-    decode_reader(BufReader::new(file), limits)
+    let mut decoded = decode_reader(BufReader::new(file), limits)?;
+    if decoded.format == "gif" && gif_is_animated(path, limits) {
+        decoded
+            .warnings
+            .push("animated GIF: only the first frame is used".into());
+    }
+    Ok(decoded)
+}
+
+/// [`decode_file`] as a command's first stage: shown as [`Stage::Decode`], and timed (the
+/// milliseconds come back beside the image).
+pub fn decode_stage(
+    path: &Path,
+    limits: &DecodeLimits,
+    progress: &dyn Progress,
+) -> Result<(Decoded, f64)> {
+    progress.begin(Stage::Decode, 1);
+    let (decoded, ms) = timed(|| decode_file(path, limits));
+    progress.end(Stage::Decode);
+    Ok((decoded?, ms))
 }
 
 /// Decodes an image held in memory.
@@ -108,7 +128,7 @@ fn decode_reader<R: BufRead + Seek>(reader: R, limits: &DecodeLimits) -> Result<
 }
 
 /// Re-reads a GIF to tell whether it has more than one frame (only the first is used).
-pub fn gif_is_animated(bytes_or_file: &Path, limits: &DecodeLimits) -> bool {
+fn gif_is_animated(bytes_or_file: &Path, limits: &DecodeLimits) -> bool {
     let Ok(file) = File::open(bytes_or_file) else {
         return false;
     };
@@ -130,7 +150,7 @@ fn check_dimensions(width: u32, height: u32, limits: &DecodeLimits) -> Result<()
     let pixels = u64::from(width) * u64::from(height);
     if pixels > limits.max_pixels {
         return Err(Error::Limits(format!(
-            "image is {width}×{height} = {:.1} megapixels, over the limit of {:.1} (--max-pixels)",
+            "image is {width}×{height} = {:.1} megapixels, over the limit of {:.1}",
             pixels as f64 / 1e6,
             limits.max_pixels as f64 / 1e6
         )));

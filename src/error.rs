@@ -7,7 +7,7 @@
 //! lowercase clause without the file name: the front end prefixes the path it was working on.
 
 use std::fmt;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// Everything that can go wrong in the library.
 #[derive(Debug)]
@@ -34,6 +34,14 @@ pub enum Error {
     NonFinite(String),
     /// The SVD did not converge.
     NoConvergence(String),
+    /// An error about a file other than the input (an output, a report): that file and what
+    /// went wrong with it.
+    InFile {
+        /// The file.
+        path: PathBuf,
+        /// What went wrong.
+        error: Box<Error>,
+    },
 }
 
 /// `Result` with the library's [`Error`].
@@ -46,11 +54,8 @@ impl fmt::Display for Error {
             Error::Decode(m) | Error::Limits(m) | Error::Encode(m) | Error::Parameter(m) => {
                 f.write_str(m)
             }
-            Error::OutputExists(p) => write!(
-                f,
-                "output {} already exists (use --force to replace it)",
-                p.display()
-            ),
+            Error::OutputExists(p) => write!(f, "output {} already exists", p.display()),
+            Error::InFile { error, .. } => error.fmt(f),
             Error::NonFinite(m) => write!(f, "contains non-finite samples: {m}"),
             Error::NoConvergence(m) => write!(f, "the SVD did not converge: {m}"),
         }
@@ -61,6 +66,7 @@ impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Error::Io { source, .. } => Some(source),
+            Error::InFile { error, .. } => error.source(),
             _ => None,
         }
     }
@@ -81,6 +87,36 @@ fn io_message(e: &std::io::Error) -> String {
 }
 
 impl Error {
+    /// `self`, as an error about the file at `path` (an output, not the input).
+    #[must_use]
+    pub fn in_file(self, path: &Path) -> Self {
+        match self {
+            e @ Error::InFile { .. } => e,
+            e => Error::InFile {
+                path: path.to_path_buf(),
+                error: Box::new(e),
+            },
+        }
+    }
+
+    /// The file this error is about when it is not the input.
+    #[must_use]
+    pub fn file(&self) -> Option<&Path> {
+        match self {
+            Error::InFile { path, .. } => Some(path),
+            _ => None,
+        }
+    }
+
+    /// The error itself, without the file it is about.
+    #[must_use]
+    pub fn cause(&self) -> &Error {
+        match self {
+            Error::InFile { error, .. } => error.cause(),
+            e => e,
+        }
+    }
+
     /// An I/O error with a description of what was being done.
     pub(crate) fn io(action: impl Into<String>, source: std::io::Error) -> Self {
         Error::Io {

@@ -18,16 +18,17 @@ use image::{DynamicImage, RgbaImage};
 use serde::Serialize;
 
 use crate::animation::{self, AnimationOptions, AnimationReport};
-use crate::decode::{decode_file, DecodeLimits, Decoded};
+use crate::decode::{decode_stage, DecodeLimits, Decoded};
 use crate::encode::{check_output, write_atomically, write_image, OutputFormat, Overwrite};
 use crate::error::{Error, Result};
 use crate::factorize::{factorize_image, FactorizeOptions, Factorized};
 use crate::metrics;
 use crate::parallel;
 use crate::planes::{self, ColorMode};
-use crate::progress::{Progress, Stage};
+use crate::progress::{ms, Progress, Stage};
 use crate::rebuild::reconstruct_at_ranks;
 use crate::reconstruct;
+use crate::report::{ReportHeader, Timings};
 
 pub use sheet::{diverging, layer_picture, SheetLayout, GAP, HEADER_HEIGHT, LABEL_HEIGHT};
 
@@ -141,8 +142,8 @@ pub struct SheetReport {
     pub tile_width: u32,
     /// Height of one tile.
     pub tile_height: u32,
-    /// `"luma"` or `"channels"`.
-    pub layer_view: &'static str,
+    /// How signed layers were shown.
+    pub layer_view: LayerView,
 }
 
 /// One plane: its name and energy.
@@ -156,44 +157,14 @@ pub struct PlaneSummary {
     pub max_rank: usize,
 }
 
-/// Milliseconds per stage.
-#[derive(Debug, Clone, Copy, Default, Serialize)]
-pub struct LayersTimings {
-    /// Reading and decoding the input.
-    pub decode: f64,
-    /// Splitting into planes and the SVDs.
-    pub factorize: f64,
-    /// Layers, partial sums, their metrics and the sheet.
-    pub sheet: f64,
-    /// Frames, their metrics and GIF encoding.
-    pub animation: f64,
-    /// Encoding the sheet and writing both files.
-    pub encode: f64,
-}
-
-/// Everything `layers` found out (`"schema": "svdimg.layers/1"`).
+/// Everything `layers` found out (`"schema": "svdimg.layers/2"`).
 #[derive(Debug, Clone, Serialize)]
 pub struct LayersReport {
-    /// `"svdimg.layers/1"`.
+    /// `"svdimg.layers/2"`.
     pub schema: &'static str,
-    /// The input path.
-    pub input: Option<String>,
-    /// Image width.
-    pub width: usize,
-    /// Image height.
-    pub height: usize,
-    /// The colour mode in effect.
-    pub color: &'static str,
-    /// 8 or 16.
-    pub bit_depth: u8,
-    /// The SVD method that ran.
-    pub method: &'static str,
-    /// Why that method was chosen.
-    pub method_reason: String,
-    /// "f32" or "f64".
-    pub precision: &'static str,
-    /// Worker threads available.
-    pub threads: usize,
+    /// The input, the image and the SVD that ran.
+    #[serde(flatten)]
+    pub header: ReportHeader,
     /// The planes that were factorized.
     pub channels: Vec<PlaneSummary>,
     /// Layers i = 1..=count, with the partial sums A_i.
@@ -205,7 +176,7 @@ pub struct LayersReport {
     /// Things the user should know.
     pub warnings: Vec<String>,
     /// Milliseconds per stage.
-    pub timings_ms: LayersTimings,
+    pub timings_ms: Timings,
 }
 
 /// The signed rank-one layer σᵢ uᵢ vᵢᵀ of every plane (`i` counts from 0).
@@ -307,7 +278,7 @@ pub fn render_sheet(
 fn check(input: &Path, opts: &LayersOptions) -> Result<()> {
     if opts.sheet.is_none() && opts.animation.is_none() {
         return Err(Error::Parameter(
-            "nothing to write: give a sheet (-o) and/or an animation (--gif)".into(),
+            "nothing to write: neither a sheet nor an animation was asked for".into(),
         ));
     }
     if !(1..=MAX_COUNT).contains(&opts.count) {
@@ -350,16 +321,16 @@ pub fn layers_file(
     progress: &dyn Progress,
 ) -> Result<LayersReport> {
     check(input, opts)?;
-    let mut timings = LayersTimings::default();
-    let t = Instant::now();
-    progress.begin(Stage::Decode, 1);
-    let Decoded {
-        image: img,
-        mut warnings,
-        ..
-    } = decode_file(input, &opts.limits)?;
-    progress.end(Stage::Decode);
-    timings.decode = ms(t);
+    let mut timings = Timings::default();
+    let (
+        Decoded {
+            image: img,
+            mut warnings,
+            ..
+        },
+        decode_ms,
+    ) = decode_stage(input, &opts.limits, progress)?;
+    timings.decode = Some(decode_ms);
 
     let (w, h) = (img.width() as usize, img.height() as usize);
     let full = w.min(h);
@@ -384,7 +355,7 @@ pub fn layers_file(
 
     let t = Instant::now();
     let fz = factorize_image(&img, &opts.factorize, keep.max(1), progress)?;
-    timings.factorize = ms(t);
+    timings.factorize = Some(ms(t));
     let planes = fz.factors.len() as u64;
     let units = (count + frames.as_ref().map_or(0, Vec::len)) as u64 * planes;
     progress.begin(Stage::Reconstruct, units);
@@ -398,14 +369,16 @@ pub fn layers_file(
         }
         None => (partial_sums(&img, &fz, count, progress).0, None),
     };
-    timings.sheet = ms(t);
+    timings.draw = Some(ms(t));
 
     let t = Instant::now();
     let mut gif = None;
     if let (Some(a), Some(ranks)) = (&opts.animation, &frames) {
         gif = Some((a, animation::build_up_gif(&img, &fz, ranks, a, progress)?));
     }
-    timings.animation = ms(t);
+    if gif.is_some() {
+        timings.animation = Some(ms(t));
+    }
     progress.end(Stage::Reconstruct);
 
     let t = Instant::now();
@@ -426,7 +399,7 @@ pub fn layers_file(
             height: geometry.height,
             tile_width: geometry.tile.width,
             tile_height: geometry.tile.height,
-            layer_view: opts.view.name(),
+            layer_view: opts.view,
         });
     }
     let mut animation_report = None;
@@ -445,20 +418,15 @@ pub fn layers_file(
         animation_report = Some(report);
     }
     progress.end(Stage::Encode);
-    timings.encode = ms(t);
+    timings.encode = Some(ms(t));
 
     let layout = &fz.planes.layout;
     Ok(LayersReport {
-        schema: "svdimg.layers/1",
-        input: Some(input.display().to_string()),
-        width: w,
-        height: h,
-        color: layout.color.name(),
-        bit_depth: layout.bit_depth,
-        method: fz.method().name(),
-        method_reason: fz.method_reason.clone(),
-        precision: opts.factorize.precision.name(),
-        threads: parallel::threads(),
+        schema: "svdimg.layers/2",
+        header: ReportHeader {
+            input: Some(input.display().to_string()),
+            ..ReportHeader::of_factorized(&fz, opts.factorize.precision)
+        },
         channels: layout
             .names
             .iter()
@@ -475,8 +443,4 @@ pub fn layers_file(
         warnings,
         timings_ms: timings,
     })
-}
-
-fn ms(t: Instant) -> f64 {
-    t.elapsed().as_secs_f64() * 1e3
 }

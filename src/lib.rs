@@ -61,8 +61,8 @@ pub use factorize::{
 pub use naming::OutputTarget;
 pub use options::CompressOptions;
 pub use pipeline::{compress_file, compress_image, Compressed};
-pub use planes::{AlphaMode, ColorMode, Layout, Planes};
+pub use planes::{AlphaHandling, AlphaMode, ColorMode, Layout, Planes};
 pub use progress::{NoProgress, Progress, Stage};
 pub use rank::{RankChoice, RankSelect};
 pub use rebuild::{rebuild, Rebuilt};
-pub use report::{ChannelReport, CompressReport, Timings};
+pub use report::{ChannelReport, CompressReport, ReportHeader, SvdRun, Timings};

@@ -3,6 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::encode::{check_output, OutputFormat, Overwrite};
 use crate::error::{Error, Result};
 use crate::report::CompressReport;
 
@@ -74,8 +75,14 @@ pub fn render_name(
             "name" => out.push(name),
             "rank" => out.push(rank_tag(&ranks)),
             "ext" => out.push(ext),
-            "color" => out.push(report.color),
-            "method" => out.push(report.method),
+            "color" => out.push(report.header.color.name()),
+            "method" => out.push(
+                report
+                    .header
+                    .svd
+                    .as_ref()
+                    .map_or("exact", |s| s.method.name()),
+            ),
             other => {
                 return Err(Error::Parameter(format!(
                     "unknown placeholder {{{other}}} in name template (known: {NAME_PLACEHOLDERS})"
@@ -91,4 +98,53 @@ pub fn render_name(
         )));
     }
     Ok(out)
+}
+
+/// Checks what can be checked of `target` before anything is computed: a named file's format
+/// and that it may be written, a folder's existence.
+pub(crate) fn check_target(
+    target: &OutputTarget,
+    input: &Path,
+    overwrite: Overwrite,
+) -> Result<()> {
+    match target {
+        OutputTarget::File(out) => {
+            OutputFormat::from_path(out)?;
+            check_output(Some(input), out, overwrite)?;
+        }
+        OutputTarget::Dir(dir) | OutputTarget::Named { dir: Some(dir), .. } if !dir.is_dir() => {
+            return Err(Error::Parameter(format!(
+                "output folder {} does not exist",
+                dir.display()
+            )));
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// The path `target` stands for once the report of `input` is known (templates need the ranks),
+/// checked: a known format, and writable under `overwrite`.
+pub(crate) fn resolve_target(
+    target: &OutputTarget,
+    input: &Path,
+    report: &CompressReport,
+    overwrite: Overwrite,
+) -> Result<PathBuf> {
+    let named = |dir: Option<&Path>, template: &str, ext: &str| -> Result<PathBuf> {
+        let name = render_name(template, input, report, ext)?;
+        let p = match dir {
+            Some(d) => d.join(name),
+            None => input.with_file_name(name),
+        };
+        OutputFormat::from_path(&p)?;
+        check_output(Some(input), &p, overwrite)?;
+        Ok(p)
+    };
+    match target {
+        OutputTarget::File(p) => Ok(p.clone()),
+        OutputTarget::Dir(dir) => named(Some(dir), DEFAULT_NAME, "png"),
+        OutputTarget::BesideInput => named(None, DEFAULT_NAME, "png"),
+        OutputTarget::Named { dir, template, ext } => named(dir.as_deref(), template, ext),
+    }
 }

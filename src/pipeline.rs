@@ -1,26 +1,24 @@
-//! The pipeline, orchestration only: decode → planes → factorize → select rank → reconstruct →
-//! metrics → encode. Each stage lives in its own module.
+//! The compress command, orchestration only: decode → planes → factorize → select rank →
+//! reconstruct → metrics → encode. Each stage lives in its own module.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Instant;
 
 use faer::Mat;
 use image::DynamicImage;
 
-use crate::decode::{decode_file, Decoded};
-use crate::encode::{check_output, write_image, OutputFormat};
+use crate::decode::{decode_bytes, decode_stage, Decoded};
+use crate::encode::{check_output, encode_to, write_atomically, write_image, OutputFormat};
 use crate::error::Result;
 use crate::factorize::{factorize_image_for, Factorized};
 use crate::metrics;
-use crate::naming::{render_name, OutputTarget, DEFAULT_NAME};
+use crate::naming::{check_target, resolve_target, OutputTarget};
 use crate::options::CompressOptions;
-use crate::parallel;
 use crate::planes;
-use crate::progress::{Progress, Stage};
-use crate::rank::{RankChoice, RankSelect};
-use crate::rebuild::measure_planes;
-pub use crate::rebuild::{rebuild, reconstruct_at_ranks, Rebuilt};
-use crate::report::{ChannelReport, CompressReport, Timings};
+use crate::progress::{ms, timed, Progress, Stage};
+use crate::rank::RankChoice;
+use crate::rebuild::{measure_planes, rebuild, Rebuilt};
+use crate::report::{ChannelReport, CompressReport, ReportHeader, Timings};
 
 /// The result of compressing one image in memory.
 #[derive(Debug, Clone)]
@@ -45,35 +43,21 @@ pub fn compress_image(
     for (f, &k) in fz.factors.iter_mut().zip(&choice.ranks) {
         f.truncate(k);
     }
-    timings.factorize = ms(t);
-    let (image, report) = finish(img, &fz, &choice, opts, &mut timings, progress);
-    Ok(Compressed { image, report })
-}
-
-/// Reconstructs at the chosen ranks, measures, and builds the report.
-fn finish(
-    img: &DynamicImage,
-    fz: &Factorized,
-    choice: &RankChoice,
-    opts: &CompressOptions,
-    timings: &mut Timings,
-    progress: &dyn Progress,
-) -> (DynamicImage, CompressReport) {
-    let t = Instant::now();
-    let reference = planes::reference(img, &fz.planes);
-    let reference_ms = ms(t);
+    timings.factorize = Some(ms(t));
+    let (reference, reference_ms) = timed(|| planes::reference(img, &fz.planes));
     let Rebuilt {
         image,
         channels,
         quality,
         reconstruct_ms,
         metrics_ms,
-    } = rebuild(fz, &choice.ranks, &reference, progress);
+    } = rebuild(&fz, &choice.ranks, &reference, progress);
     drop(reference);
-    timings.reconstruct = reconstruct_ms;
-    timings.metrics = reference_ms + metrics_ms;
-    let report = build_report(fz, choice, opts, timings, channels, &quality);
-    (image, report)
+    timings.reconstruct = Some(reconstruct_ms);
+    timings.metrics = Some(reference_ms + metrics_ms);
+    let mut report = build_report(&fz, &choice, opts, timings, channels, &quality);
+    report.warnings.extend(raw_storage_warning(&report));
+    Ok(Compressed { image, report })
 }
 
 /// Measures a reconstruction (`recon`, the planes before rounding, and `image`, the output) of
@@ -85,17 +69,15 @@ pub(crate) fn measure(
     fz: &Factorized,
     choice: &RankChoice,
     opts: &CompressOptions,
-    timings: &mut Timings,
+    mut timings: Timings,
     progress: &dyn Progress,
     recon: Vec<Mat<f32>>,
     image: &DynamicImage,
 ) -> CompressReport {
-    let t = Instant::now();
-    let reference = planes::reference(img, &fz.planes);
-    let reference_ms = ms(t);
+    let (reference, reference_ms) = timed(|| planes::reference(img, &fz.planes));
     let (channels, quality, metrics_ms) =
         measure_planes(fz, &choice.ranks, &reference, recon, image, progress);
-    timings.metrics = reference_ms + metrics_ms;
+    timings.metrics = Some(reference_ms + metrics_ms);
     build_report(fz, choice, opts, timings, channels, &quality)
 }
 
@@ -104,7 +86,7 @@ fn build_report(
     fz: &Factorized,
     choice: &RankChoice,
     opts: &CompressOptions,
-    timings: &Timings,
+    timings: Timings,
     channels: Vec<ChannelReport>,
     quality: &metrics::Quality,
 ) -> CompressReport {
@@ -119,28 +101,11 @@ fn build_report(
             rows.min(cols)
         ));
     }
-    if stored * 4 > samples {
-        warnings.push(format!(
-            "storing these factors as f32 takes {} bytes, more than the {} bytes of the raw 8-bit \
-             samples: this rank does not compress",
-            stored * 4,
-            samples
-        ));
-    }
     CompressReport {
         schema: "svdimg.compress/1",
-        input: None,
+        header: ReportHeader::of_factorized(fz, opts.factorize.precision),
         output: None,
-        width: cols,
-        height: rows,
-        color: layout.color.name(),
-        bit_depth: layout.bit_depth,
-        alpha: layout.alpha_name(),
-        method: fz.method().name(),
-        method_reason: fz.method_reason.clone(),
-        precision: opts.factorize.precision.name(),
-        threads: parallel::threads(),
-        rank_request: describe(&opts.rank),
+        rank_request: opts.rank.describe(),
         rank_clamped: choice.clamped,
         channels,
         samples,
@@ -150,20 +115,22 @@ fn build_report(
         psnr: quality.psnr,
         ssim: quality.ssim,
         warnings,
-        timings_ms: *timings,
+        timings_ms: timings,
     }
 }
 
-/// "rank 50", "10% of the smaller side", "energy 0.99", …
-#[must_use]
-pub fn describe(select: &RankSelect) -> String {
-    match select {
-        RankSelect::Rank(k) => format!("rank {k}"),
-        RankSelect::Percent(p) => format!("rank {p}% of the smaller side"),
-        RankSelect::Energy(f) => format!("energy {f}"),
-        RankSelect::Psnr(db) => format!("psnr {db} dB"),
-        RankSelect::Ratio(r) => format!("ratio {r}"),
-    }
+/// The warning for an image output whose factors, stored as raw f32, would take more bytes
+/// than the 8-bit samples (not said of `.svdz` files, which quantize them).
+fn raw_storage_warning(report: &CompressReport) -> Option<String> {
+    let (stored, samples) = (report.stored_values, report.samples);
+    (stored * 4 > samples).then(|| {
+        format!(
+            "storing these factors as f32 takes {} bytes, more than the {} bytes of the raw 8-bit \
+             samples: this rank does not compress",
+            stored * 4,
+            samples
+        )
+    })
 }
 
 /// Decodes `input`, compresses it, and writes the reconstruction to `target`. Nothing is
@@ -174,79 +141,20 @@ pub fn compress_file(
     opts: &CompressOptions,
     progress: &dyn Progress,
 ) -> Result<CompressReport> {
-    match target {
-        OutputTarget::File(out) => {
-            OutputFormat::from_path(out)?;
-            check_output(Some(input), out, opts.overwrite)?;
-        }
-        OutputTarget::Dir(dir) | OutputTarget::Named { dir: Some(dir), .. } if !dir.is_dir() => {
-            return Err(crate::Error::Parameter(format!(
-                "output folder {} does not exist",
-                dir.display()
-            )));
-        }
-        _ => {}
-    }
-    let (out_image, mut report, mut warnings) = decode_then_compress(
-        || {
-            let mut d = decode_file(input, &opts.limits)?;
-            if d.format == "gif" && crate::decode::gif_is_animated(input, &opts.limits) {
-                d.warnings
-                    .push("animated GIF: only the first frame is used".into());
-            }
-            Ok(d)
-        },
-        opts,
-        progress,
-    )?;
-    let named = |dir: Option<&Path>, template: &str, ext: &str| -> Result<PathBuf> {
-        let name = render_name(template, input, &report, ext)?;
-        let p = match dir {
-            Some(d) => d.join(name),
-            None => input.with_file_name(name),
-        };
-        OutputFormat::from_path(&p)?;
-        check_output(Some(input), &p, opts.overwrite)?;
-        Ok(p)
-    };
-    let out_path = match target {
-        OutputTarget::File(p) => p.clone(),
-        OutputTarget::Dir(dir) => named(Some(dir), DEFAULT_NAME, "png")?,
-        OutputTarget::BesideInput => named(None, DEFAULT_NAME, "png")?,
-        OutputTarget::Named { dir, template, ext } => named(dir.as_deref(), template, ext)?,
-    };
-    let t = Instant::now();
-    progress.begin(Stage::Encode, 1);
-    warnings.extend(write_image(&out_image, &out_path, opts.overwrite)?);
-    progress.end(Stage::Encode);
-    report.timings_ms.encode = ms(t);
-    report.input = Some(input.display().to_string());
-    report.output = Some(out_path.display().to_string());
-    warnings.append(&mut report.warnings);
-    report.warnings = warnings;
+    check_target(target, input, opts.overwrite)?;
+    let (decoded, decode_ms) = decode_stage(input, &opts.limits, progress)?;
+    let (image, mut report, warnings) = compress_decoded(decoded, decode_ms, opts, progress)?;
+    let out = resolve_target(target, input, &report, opts.overwrite)?;
+    let (written, encode_ms) = timed(|| {
+        progress.begin(Stage::Encode, 1);
+        let w = write_image(&image, &out, opts.overwrite);
+        progress.end(Stage::Encode);
+        w
+    });
+    finish_report(&mut report, warnings, written?, encode_ms);
+    report.header.input = Some(input.display().to_string());
+    report.output = Some(out.display().to_string());
     Ok(report)
-}
-
-/// Decode (timed, as a stage) then compress; returns the output image, the report with its
-/// decode time filled in, and the decoder's warnings.
-fn decode_then_compress(
-    decode: impl FnOnce() -> Result<Decoded>,
-    opts: &CompressOptions,
-    progress: &dyn Progress,
-) -> Result<(DynamicImage, CompressReport, Vec<String>)> {
-    let t = Instant::now();
-    progress.begin(Stage::Decode, 1);
-    let Decoded {
-        image, warnings, ..
-    } = decode()?;
-    progress.end(Stage::Decode);
-    let decode_ms = ms(t);
-    let Compressed {
-        image: out_image,
-        mut report,
-    } = compress_image(&image, opts, progress)?;
-    report.timings_ms.decode = decode_ms;
-    Ok((out_image, report, warnings))
 }
 
 /// Compresses an image held in memory (standard input, say) and returns the report with the
@@ -258,24 +166,69 @@ pub fn compress_bytes(
     opts: &CompressOptions,
     progress: &dyn Progress,
 ) -> Result<(CompressReport, Vec<u8>)> {
-    let (out_image, mut report, mut warnings) = decode_then_compress(
-        || crate::decode::decode_bytes(bytes, &opts.limits),
-        opts,
-        progress,
-    )?;
-    let t = Instant::now();
-    progress.begin(Stage::Encode, 1);
+    progress.begin(Stage::Decode, 1);
+    let (decoded, decode_ms) = timed(|| decode_bytes(bytes, &opts.limits));
+    progress.end(Stage::Decode);
+    let (image, mut report, warnings) = compress_decoded(decoded?, decode_ms, opts, progress)?;
     let mut out = std::io::Cursor::new(Vec::new());
-    warnings.extend(crate::encode::encode_to(&out_image, format, &mut out)?);
-    progress.end(Stage::Encode);
-    report.timings_ms.encode = ms(t);
-    report.input = Some(name.to_string());
+    let (written, encode_ms) = timed(|| {
+        progress.begin(Stage::Encode, 1);
+        let w = encode_to(&image, format, &mut out);
+        progress.end(Stage::Encode);
+        w
+    });
+    finish_report(&mut report, warnings, written?, encode_ms);
+    report.header.input = Some(name.to_string());
     report.output = Some("-".to_string());
-    warnings.append(&mut report.warnings);
-    report.warnings = warnings;
     Ok((report, out.into_inner()))
 }
 
-fn ms(t: Instant) -> f64 {
-    t.elapsed().as_secs_f64() * 1e3
+/// Compresses an image held in memory (standard input, say) and writes the output to `output`
+/// (its extension picks the format) atomically. `name` stands for the input in the report.
+pub fn compress_bytes_to_file(
+    bytes: &[u8],
+    name: &str,
+    output: &Path,
+    opts: &CompressOptions,
+    progress: &dyn Progress,
+) -> Result<CompressReport> {
+    check_output(None, output, opts.overwrite)?;
+    let format = OutputFormat::from_path(output)?;
+    let (mut report, encoded) = compress_bytes(bytes, name, format, opts, progress)?;
+    let (written, write_ms) = timed(|| {
+        write_atomically(output, opts.overwrite, |w| {
+            std::io::Write::write_all(w, &encoded)
+                .map_err(|e| crate::Error::io(format!("cannot write {}", output.display()), e))
+        })
+    });
+    written?;
+    Timings::add(&mut report.timings_ms.encode, write_ms);
+    report.output = Some(output.display().to_string());
+    Ok(report)
+}
+
+/// Compresses a decoded image; returns the decoder's warnings beside the output and report.
+fn compress_decoded(
+    decoded: Decoded,
+    decode_ms: f64,
+    opts: &CompressOptions,
+    progress: &dyn Progress,
+) -> Result<(DynamicImage, CompressReport, Vec<String>)> {
+    let Compressed { image, mut report } = compress_image(&decoded.image, opts, progress)?;
+    report.timings_ms.decode = Some(decode_ms);
+    Ok((image, report, decoded.warnings))
+}
+
+/// Fills in the encode time and puts the warnings in order: the decoder's, the encoder's, the
+/// report's own.
+fn finish_report(
+    report: &mut CompressReport,
+    mut warnings: Vec<String>,
+    encoder_warnings: Vec<String>,
+    encode_ms: f64,
+) {
+    report.timings_ms.encode = Some(encode_ms);
+    warnings.extend(encoder_warnings);
+    warnings.append(&mut report.warnings);
+    report.warnings = warnings;
 }

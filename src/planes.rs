@@ -45,13 +45,27 @@ pub enum AlphaMode {
     Compress,
 }
 
-/// An alpha handling as reports name it: "none", "kept" or "compressed".
-#[must_use]
-pub fn alpha_name(alpha: Option<AlphaMode>) -> &'static str {
-    match alpha {
-        None => "none",
-        Some(AlphaMode::Keep) => "kept",
-        Some(AlphaMode::Compress) => "compressed",
+/// What happened to an image's alpha channel, as reports name it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AlphaHandling {
+    /// The image has no alpha channel.
+    None,
+    /// Alpha was carried through exactly.
+    Kept,
+    /// Alpha was compressed as one more plane.
+    Compressed,
+}
+
+impl AlphaHandling {
+    /// The handling of an image whose alpha mode is `alpha` (`None`: no alpha channel).
+    #[must_use]
+    pub fn of(alpha: Option<AlphaMode>) -> AlphaHandling {
+        match alpha {
+            None => AlphaHandling::None,
+            Some(AlphaMode::Keep) => AlphaHandling::Kept,
+            Some(AlphaMode::Compress) => AlphaHandling::Compressed,
+        }
     }
 }
 
@@ -83,12 +97,6 @@ impl Layout {
         } else {
             255.0
         }
-    }
-
-    /// The alpha handling as reports name it: "none", "kept" or "compressed".
-    #[must_use]
-    pub fn alpha_name(&self) -> &'static str {
-        alpha_name(self.alpha)
     }
 
     /// Channels in the output image (colour channels plus alpha).

@@ -12,9 +12,8 @@ use image::RgbImage;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
+use crate::encode::{write_atomically, write_image, Overwrite};
 use crate::error::{Error, Result};
-use crate::grid::GridRank;
-use crate::spectrum::ChannelSpectrum;
 
 /// A drawn plot.
 #[derive(Debug, Clone)]
@@ -106,9 +105,33 @@ fn draw<P: Painter>(painter: &P, format: PlotFormat, size: (u32, u32)) -> Result
     }
 }
 
+/// One point of a quality plot: a rank and what it gave.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct QualityPoint {
+    /// The rank k.
+    pub rank: usize,
+    /// PSNR in dB; `None` when the tile equals the input.
+    pub psnr: Option<f64>,
+    /// SSIM; `None` for images under 11 pixels.
+    pub ssim: Option<f64>,
+    /// Samples / stored values; `None` when nothing is stored.
+    pub storage_ratio: Option<f64>,
+}
+
+/// One channel of a spectrum plot.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SpectrumSeries<'a> {
+    /// "R", "G", "B", "Y", "Cb", "Cr", "L" or "A".
+    pub name: &'a str,
+    /// Its singular values, non-increasing.
+    pub singular_values: &'a [f64],
+    /// The fraction of the energy kept at k = 1 … len.
+    pub cumulative_energy: Vec<f64>,
+}
+
 /// PSNR and SSIM against rank (left) and against storage ratio (right), for the tiles of a grid.
 /// `title` names the image.
-pub fn quality_plot(ranks: &[GridRank], title: &str, format: PlotFormat) -> Result<Plot> {
+pub fn quality_plot(ranks: &[QualityPoint], title: &str, format: PlotFormat) -> Result<Plot> {
     if ranks.is_empty() {
         return Err(Error::Parameter("nothing to plot: no ranks".into()));
     }
@@ -117,7 +140,7 @@ pub fn quality_plot(ranks: &[GridRank], title: &str, format: PlotFormat) -> Resu
 
 /// σᵢ of every channel on a log scale, with the cumulative energy on a second axis.
 pub fn spectrum_plot(
-    channels: &[ChannelSpectrum],
+    channels: &[SpectrumSeries<'_>],
     title: &str,
     format: PlotFormat,
 ) -> Result<Plot> {
@@ -159,7 +182,7 @@ fn lin_range(lo: f64, hi: f64) -> std::ops::Range<f64> {
 }
 
 struct QualityPlot<'a> {
-    ranks: &'a [GridRank],
+    ranks: &'a [QualityPoint],
     title: &'a str,
 }
 
@@ -309,7 +332,7 @@ fn channel_color(name: &str) -> RGBColor {
 }
 
 struct SpectrumPlot<'a> {
-    channels: &'a [ChannelSpectrum],
+    channels: &'a [SpectrumSeries<'a>],
     title: &'a str,
 }
 
@@ -372,7 +395,7 @@ impl Painter for SpectrumPlot<'_> {
             .draw()
             .map_err(draw_error)?;
         for c in self.channels {
-            let color = channel_color(&c.name);
+            let color = channel_color(c.name);
             let sigma: Vec<(f64, f64)> = c
                 .singular_values
                 .iter()
@@ -393,7 +416,7 @@ impl Painter for SpectrumPlot<'_> {
                 .label(format!("σ {}", c.name))
                 .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], style));
             let energy: Vec<(f64, f64)> = c
-                .cumulative_energy()
+                .cumulative_energy
                 .iter()
                 .enumerate()
                 .map(|(i, &e)| ((i + 1) as f64, e * 100.0))
@@ -424,6 +447,106 @@ impl Painter for SpectrumPlot<'_> {
             .map_err(draw_error)?;
         Ok(())
     }
+}
+
+/// Writes a drawn plot to `path`: SVG text, or a PNG.
+pub fn write_plot(plot: &Plot, path: &Path, overwrite: Overwrite) -> Result<()> {
+    match plot {
+        Plot::Svg(svg) => write_atomically(path, overwrite, |w| {
+            std::io::Write::write_all(w, svg.as_bytes())
+                .map_err(|e| Error::Encode(format!("cannot write the plot: {e}")))
+        }),
+        Plot::Png(img) => write_image(
+            &image::DynamicImage::ImageRgb8(img.clone()),
+            path,
+            overwrite,
+        )
+        .map(|_| ()),
+    }
+}
+
+/// One curve of a rate–distortion plot: its legend, colour and (bits per pixel, PSNR) points.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RateCurve {
+    /// The legend.
+    pub name: &'static str,
+    /// Red, green, blue.
+    pub color: (u8, u8, u8),
+    /// (bits per pixel, PSNR in dB), by increasing bits per pixel.
+    pub points: Vec<(f64, f64)>,
+}
+
+/// PSNR against bits per pixel, one line per curve, as an SVG document titled for `title`.
+pub fn rate_plot_svg(title: &str, series: &[RateCurve]) -> String {
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (800, 520)).into_drawing_area();
+        let _ = root.fill(&WHITE);
+        let max_bpp = series
+            .iter()
+            .flat_map(|s| s.points.iter().map(|p| p.0))
+            .filter(|&b| b <= 8.0)
+            .fold(0.5f64, f64::max)
+            .min(4.0);
+        let (lo, hi) = series
+            .iter()
+            .flat_map(|s| s.points.iter().map(|p| p.1))
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), y| {
+                (a.min(y), b.max(y))
+            });
+        let (lo, hi) = if lo.is_finite() {
+            ((lo - 1.0).floor(), (hi + 1.0).ceil())
+        } else {
+            (10.0, 50.0)
+        };
+        let caption = format!("{title}: PSNR (dB) against bits per pixel");
+        let chart = ChartBuilder::on(&root)
+            .caption(caption, ("sans-serif", 20))
+            .margin(16)
+            .x_label_area_size(40)
+            .y_label_area_size(50)
+            .build_cartesian_2d(0.0..max_bpp, lo..hi);
+        let Ok(mut chart) = chart else {
+            return svg_fallback();
+        };
+        let _ = chart
+            .configure_mesh()
+            .x_desc("bits per pixel")
+            .y_desc("PSNR (dB)")
+            .draw();
+        for curve in series {
+            let (name, (r, g, b)) = (curve.name, curve.color);
+            let color = RGBColor(r, g, b);
+            let style = ShapeStyle::from(&color).stroke_width(2);
+            let pts: Vec<(f64, f64)> = curve
+                .points
+                .iter()
+                .copied()
+                .filter(|p| p.0 <= max_bpp)
+                .collect();
+            let _ = chart.draw_series(pts.iter().map(|&p| Circle::new(p, 3, style.filled())));
+            if let Ok(a) = chart.draw_series(LineSeries::new(pts, style)) {
+                a.label(name).legend(move |(x, y)| {
+                    PathElement::new(
+                        vec![(x, y), (x + 20, y)],
+                        ShapeStyle::from(&color).stroke_width(2),
+                    )
+                });
+            }
+        }
+        let _ = chart
+            .configure_series_labels()
+            .background_style(WHITE.mix(0.9))
+            .border_style(BLACK)
+            .position(SeriesLabelPosition::LowerRight)
+            .draw();
+        let _ = root.present();
+    }
+    svg
+}
+
+fn svg_fallback() -> String {
+    "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"800\" height=\"520\"/>\n".into()
 }
 
 #[cfg(test)]

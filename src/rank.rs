@@ -46,6 +46,30 @@ pub struct RankChoice {
 }
 
 impl RankSelect {
+    /// How reports describe the request: "rank 50", "rank 10% of the smaller side",
+    /// "energy 0.99", "psnr 30 dB", "ratio 8".
+    #[must_use]
+    pub fn describe(&self) -> String {
+        match self {
+            RankSelect::Rank(k) => format!("rank {k}"),
+            RankSelect::Percent(p) => format!("rank {p}% of the smaller side"),
+            RankSelect::Energy(f) => format!("energy {f}"),
+            RankSelect::Psnr(db) => format!("psnr {db} dB"),
+            RankSelect::Ratio(r) => format!("ratio {r}"),
+        }
+    }
+
+    /// The request as a rank list item is written: "50", "10%"; other kinds as
+    /// [`RankSelect::describe`] says them.
+    #[must_use]
+    pub fn list_item(&self) -> String {
+        match self {
+            RankSelect::Rank(k) => k.to_string(),
+            RankSelect::Percent(p) => format!("{p}%"),
+            other => other.describe(),
+        }
+    }
+
     /// Checks the parameter's range.
     pub fn validate(&self) -> Result<()> {
         let bad = |m: String| Err(Error::Parameter(m));

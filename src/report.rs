@@ -3,6 +3,9 @@
 
 use serde::Serialize;
 
+use crate::factorize::{Factorized, Method, Precision};
+use crate::planes::{AlphaHandling, ColorMode, Layout};
+
 /// One compressed plane.
 #[derive(Debug, Clone, Serialize)]
 pub struct ChannelReport {
@@ -32,19 +35,124 @@ pub struct ChannelReport {
     pub stored_values: u64,
 }
 
-/// Milliseconds spent in each stage.
-#[derive(Debug, Clone, Copy, Default, Serialize)]
+/// What every report starts with: the input and the image as its planes saw it, and, for the
+/// commands that factorize, which SVD ran. Flattened into each report's JSON object.
+#[derive(Debug, Clone, Serialize)]
+pub struct ReportHeader {
+    /// The input as given on the command line (or the name given for standard input); `None`
+    /// for an image that did not come from a file.
+    pub input: Option<String>,
+    /// Image width.
+    pub width: usize,
+    /// Image height.
+    pub height: usize,
+    /// The colour mode in effect: `rgb`, `luma` (also for greyscale inputs) or `ycbcr`.
+    pub color: ColorMode,
+    /// 8 or 16.
+    pub bit_depth: u8,
+    /// `none`, `kept` (carried through exactly) or `compressed` (one more plane).
+    pub alpha: AlphaHandling,
+    /// The SVD that ran, for the commands that factorize.
+    #[serde(flatten)]
+    pub svd: Option<SvdRun>,
+}
+
+/// Which SVD ran, and where.
+#[derive(Debug, Clone, Serialize)]
+pub struct SvdRun {
+    /// The SVD method that ran.
+    pub method: Method,
+    /// Why that method was chosen.
+    pub method_reason: String,
+    /// The floating-point type of the SVD.
+    pub precision: Precision,
+    /// Worker threads available.
+    pub threads: usize,
+}
+
+impl ReportHeader {
+    /// The header of an image laid out as `layout`, before anything is factorized.
+    #[must_use]
+    pub fn of_layout(layout: &Layout) -> ReportHeader {
+        ReportHeader {
+            input: None,
+            width: layout.width,
+            height: layout.height,
+            color: layout.color,
+            bit_depth: layout.bit_depth,
+            alpha: AlphaHandling::of(layout.alpha),
+            svd: None,
+        }
+    }
+
+    /// The header of a factorized image; `precision` is the one the SVD ran in.
+    #[must_use]
+    pub fn of_factorized(fz: &Factorized, precision: Precision) -> ReportHeader {
+        ReportHeader {
+            svd: Some(SvdRun {
+                method: fz.method(),
+                method_reason: fz.method_reason.clone(),
+                precision,
+                threads: crate::parallel::threads(),
+            }),
+            ..ReportHeader::of_layout(&fz.planes.layout)
+        }
+    }
+}
+
+/// Milliseconds spent in each stage a command has; stages it does not have are left out of the
+/// JSON (`None`).
+#[derive(Debug, Clone, Copy, Default, Serialize, PartialEq)]
 pub struct Timings {
-    /// Reading and decoding the input.
-    pub decode: f64,
+    /// Reading and decoding the input (an image, or a `.svdz` file).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub decode: Option<f64>,
     /// Splitting into planes and the SVDs.
-    pub factorize: f64,
-    /// Rebuilding the image from the factors.
-    pub reconstruct: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub factorize: Option<f64>,
+    /// Rebuilding images from the factors.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reconstruct: Option<f64>,
     /// MSE, PSNR, SSIM, measured errors.
-    pub metrics: f64,
-    /// Encoding and writing the output.
-    pub encode: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub metrics: Option<f64>,
+    /// Preparing what a page or file holds (downscaling, quantizing, tables).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub prepare: Option<f64>,
+    /// Drawing sheets, labels and plots.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub draw: Option<f64>,
+    /// Frames of an animation, their metrics and the GIF encoding.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub animation: Option<f64>,
+    /// Encoding and writing the outputs.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub encode: Option<f64>,
+}
+
+impl Timings {
+    /// Adds `ms` to a stage's time (a stage not yet timed starts at 0).
+    pub fn add(stage: &mut Option<f64>, ms: f64) {
+        *stage = Some(stage.unwrap_or(0.0) + ms);
+    }
+
+    /// The stages that ran, in pipeline order, with their names.
+    #[must_use]
+    pub fn stages(&self) -> Vec<(&'static str, f64)> {
+        [
+            ("decode", self.decode),
+            ("factorize", self.factorize),
+            ("reconstruct", self.reconstruct),
+            ("metrics", self.metrics),
+            ("prepare", self.prepare),
+            ("draw", self.draw),
+            ("animation", self.animation),
+            ("encode", self.encode),
+        ]
+        .into_iter()
+        .filter_map(|(name, t)| t.map(|t| (name, t)))
+        .collect()
+    }
 }
 
 /// Everything `compress` found out.
@@ -52,28 +160,11 @@ pub struct Timings {
 pub struct CompressReport {
     /// `"svdimg.compress/1"`.
     pub schema: &'static str,
-    /// The input path, if it came from a file.
-    pub input: Option<String>,
+    /// The input, the image and the SVD that ran.
+    #[serde(flatten)]
+    pub header: ReportHeader,
     /// The output path, if one was written.
     pub output: Option<String>,
-    /// Image width.
-    pub width: usize,
-    /// Image height.
-    pub height: usize,
-    /// The colour mode in effect: "rgb", "luma" (also for greyscale inputs) or "ycbcr".
-    pub color: &'static str,
-    /// 8 or 16.
-    pub bit_depth: u8,
-    /// "none", "kept" (carried through exactly) or "compressed".
-    pub alpha: &'static str,
-    /// The SVD method that ran.
-    pub method: &'static str,
-    /// Why that method was chosen.
-    pub method_reason: String,
-    /// "f32" or "f64".
-    pub precision: &'static str,
-    /// Worker threads available.
-    pub threads: usize,
     /// How the rank was requested, e.g. "rank 50", "energy 0.99".
     pub rank_request: String,
     /// True when a requested rank was larger than the image allows and was clamped.

@@ -5,6 +5,8 @@
 //! `v` set to `None`). The energy milestones follow DESIGN.md §2: the rank for a fraction F is
 //! the smallest k ≥ 1 with Σ_{i≤k} σᵢ² ≥ F·E, where E = ‖A‖_F² is summed from the samples.
 
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use faer::dyn_stack::{MemBuffer, MemStack};
@@ -13,14 +15,17 @@ use faer::{Mat, MatRef, Par};
 use image::DynamicImage;
 use serde::Serialize;
 
+use crate::decode::{decode_stage, DecodeLimits};
+use crate::encode::{check_output, write_atomically, Overwrite};
 use crate::error::{Error, Result};
-use crate::factorize::FactorizeOptions;
-use crate::factorize::Precision;
+use crate::factorize::{FactorizeOptions, Method, Precision};
 use crate::metrics;
 use crate::parallel;
 use crate::planes;
-use crate::progress::{Progress, Stage};
+use crate::plot::{spectrum_plot, write_plot, PlotFormat, SpectrumSeries};
+use crate::progress::{ms, Progress, Stage};
 use crate::rank::energy_rank;
+use crate::report::{ReportHeader, SvdRun, Timings};
 
 /// The energy fractions whose ranks a spectrum reports.
 pub const MILESTONES: [f64; 5] = [0.5, 0.9, 0.95, 0.99, 0.999];
@@ -59,46 +64,49 @@ impl ChannelSpectrum {
     }
 }
 
-/// Milliseconds per stage of `spectrum`.
-#[derive(Debug, Clone, Copy, Default, Serialize)]
-pub struct SpectrumTimings {
-    /// Reading and decoding the input (filled in by the caller).
-    pub decode: f64,
-    /// Splitting into planes and the values-only SVDs.
-    pub svd: f64,
-    /// Drawing and writing the plot and CSV (filled in by the caller).
-    pub write: f64,
+/// Everything that decides what `spectrum` does.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct SpectrumOptions {
+    /// Colour mode, alpha and precision (the method is always the exact SVD, values only).
+    ///
+    /// Default: `FactorizeOptions::default()`.
+    pub factorize: FactorizeOptions,
+    /// Where the plot goes, `.svg` or `.png`.
+    ///
+    /// Default: `None`, no plot.
+    pub plot: Option<PathBuf>,
+    /// Where every singular value and the cumulative energy go as CSV.
+    ///
+    /// Default: `None`, no CSV.
+    pub csv: Option<PathBuf>,
+    /// Size limits for decoding.
+    ///
+    /// Default: 100 megapixels.
+    pub limits: DecodeLimits,
+    /// Whether existing outputs are replaced (the input never is).
+    ///
+    /// Default: `Overwrite::Never`.
+    pub overwrite: Overwrite,
 }
 
-/// Everything `spectrum` found out (JSON schema `svdimg.spectrum/1`).
+/// Everything `spectrum` found out (JSON schema `svdimg.spectrum/2`).
 #[derive(Debug, Clone, Serialize)]
 pub struct SpectrumReport {
-    /// `"svdimg.spectrum/1"`.
+    /// `"svdimg.spectrum/2"`.
     pub schema: &'static str,
-    /// The input path, if it came from a file.
-    pub input: Option<String>,
-    /// Image width.
-    pub width: usize,
-    /// Image height.
-    pub height: usize,
-    /// The colour mode in effect.
-    pub color: &'static str,
-    /// 8 or 16.
-    pub bit_depth: u8,
-    /// "none", "kept" (not analysed) or "compressed" (analysed as one more plane).
-    pub alpha: &'static str,
-    /// "f32" or "f64".
-    pub precision: &'static str,
-    /// Worker threads available.
-    pub threads: usize,
+    /// The input, the image and the SVD that ran (exact, values only).
+    #[serde(flatten)]
+    pub header: ReportHeader,
     /// One entry per plane.
     pub channels: Vec<ChannelSpectrum>,
     /// The plot written, if any.
     pub plot: Option<String>,
     /// The CSV written, if any.
     pub csv: Option<String>,
-    /// Milliseconds per stage.
-    pub timings_ms: SpectrumTimings,
+    /// Things the user should know.
+    pub warnings: Vec<String>,
+    /// Milliseconds per stage: decode, factorize (the values-only SVDs), encode (plot and CSV).
+    pub timings_ms: Timings,
 }
 
 /// The fraction of the energy kept at k = 1 … len, as [`crate::metrics::energy_kept`] computes it
@@ -206,23 +214,116 @@ pub fn spectrum_image(
         })
         .collect::<Result<Vec<_>>>()?;
     Ok(SpectrumReport {
-        schema: "svdimg.spectrum/1",
-        input: None,
-        width: layout.width,
-        height: layout.height,
-        color: layout.color.name(),
-        bit_depth: layout.bit_depth,
-        alpha: layout.alpha_name(),
-        precision: opts.precision.name(),
-        threads,
+        schema: "svdimg.spectrum/2",
+        header: ReportHeader {
+            svd: Some(SvdRun {
+                method: Method::Exact,
+                method_reason: "the spectrum takes every singular value (values only, no vectors)"
+                    .into(),
+                precision: opts.precision,
+                threads,
+            }),
+            ..ReportHeader::of_layout(layout)
+        },
         channels,
         plot: None,
         csv: None,
-        timings_ms: SpectrumTimings {
-            svd: t.elapsed().as_secs_f64() * 1e3,
-            ..SpectrumTimings::default()
+        warnings: Vec::new(),
+        timings_ms: Timings {
+            factorize: Some(ms(t)),
+            ..Timings::default()
         },
     })
+}
+
+/// Decodes `input`, computes its spectrum, and writes the plot and CSV when asked for. Every
+/// output is checked before anything is computed; an error about an output names it
+/// ([`Error::file`]).
+pub fn spectrum_file(
+    input: &Path,
+    opts: &SpectrumOptions,
+    progress: &dyn Progress,
+) -> Result<SpectrumReport> {
+    let ow = opts.overwrite;
+    let at = |p: &Path| {
+        let p = p.to_path_buf();
+        move |e: Error| e.in_file(&p)
+    };
+    if let Some(plot) = &opts.plot {
+        PlotFormat::from_path(plot).map_err(at(plot))?;
+        check_output(Some(input), plot, ow).map_err(at(plot))?;
+    }
+    if let Some(csv) = &opts.csv {
+        check_output(Some(input), csv, ow).map_err(at(csv))?;
+    }
+    let (decoded, decode_ms) = decode_stage(input, &opts.limits, progress)?;
+    let mut report = spectrum_image(&decoded.image, &opts.factorize, progress)?;
+    report.timings_ms.decode = Some(decode_ms);
+    report.header.input = Some(input.display().to_string());
+    report.warnings = decoded.warnings;
+    let t = Instant::now();
+    if let Some(plot) = &opts.plot {
+        let title = input
+            .file_name()
+            .map_or_else(|| "image".into(), |s| s.to_string_lossy().into_owned());
+        let format = PlotFormat::from_path(plot).map_err(at(plot))?;
+        let series: Vec<SpectrumSeries<'_>> = report
+            .channels
+            .iter()
+            .map(|c| SpectrumSeries {
+                name: &c.name,
+                singular_values: &c.singular_values,
+                cumulative_energy: c.cumulative_energy(),
+            })
+            .collect();
+        let drawn = spectrum_plot(&series, &title, format).map_err(at(plot))?;
+        write_plot(&drawn, plot, ow).map_err(at(plot))?;
+        report.plot = Some(plot.display().to_string());
+    }
+    if let Some(csv) = &opts.csv {
+        let text = spectrum_csv(&report.channels);
+        write_atomically(csv, ow, |w| {
+            std::io::Write::write_all(w, text.as_bytes())
+                .map_err(|e| Error::Encode(format!("cannot write the CSV: {e}")))
+        })
+        .map_err(at(csv))?;
+        report.csv = Some(csv.display().to_string());
+    }
+    report.timings_ms.encode = Some(ms(t));
+    Ok(report)
+}
+
+/// `i,sigma_R,…,energy_kept_R,…`: one line per index i (from 1), all singular values.
+#[must_use]
+pub fn spectrum_csv(channels: &[ChannelSpectrum]) -> String {
+    let mut s = String::from("i");
+    for c in channels {
+        let _ = write!(s, ",sigma_{}", c.name);
+    }
+    for c in channels {
+        let _ = write!(s, ",energy_kept_{}", c.name);
+    }
+    s.push('\n');
+    let cumulative: Vec<Vec<f64>> = channels
+        .iter()
+        .map(ChannelSpectrum::cumulative_energy)
+        .collect();
+    let n = channels
+        .iter()
+        .map(|c| c.singular_values.len())
+        .max()
+        .unwrap_or(0);
+    for i in 0..n {
+        let _ = write!(s, "{}", i + 1);
+        for c in channels {
+            let _ = write!(s, ",{}", c.singular_values[i]);
+        }
+        for e in &cumulative {
+            let _ = write!(s, ",{}", e[i]);
+        }
+        s.push('\n');
+    }
+    s
 }
 
 #[cfg(test)]

@@ -47,7 +47,16 @@ fn photo(w: u32, h: u32, seed: u64) -> DynamicImage {
 }
 
 fn svdz(img: &DynamicImage, o: &CompressOptions, tau: Option<f64>) -> container::SvdzCompressed {
-    container::compress_image(img, o, tau, None, &NoProgress).expect("compresses")
+    container::compress_image(
+        img,
+        &container::SvdzOptions {
+            compress: (o).clone(),
+            tolerance: tau,
+            budget: None,
+        },
+        &NoProgress,
+    )
+    .expect("compresses")
 }
 
 #[test]
@@ -313,7 +322,16 @@ fn budgets_fit_and_spend_the_bytes_well() {
         Budget::Bytes(6000),
         Budget::BitsPerPixel(2.0),
     ] {
-        let out = container::compress_image(&img, &o, None, Some(budget), &NoProgress).unwrap();
+        let out = container::compress_image(
+            &img,
+            &container::SvdzOptions {
+                compress: (&o).clone(),
+                tolerance: None,
+                budget: Some(budget),
+            },
+            &NoProgress,
+        )
+        .unwrap();
         let cap = budget.bytes(120, 90) as usize;
         assert!(
             out.bytes.len() <= cap,
@@ -331,10 +349,26 @@ fn budgets_fit_and_spend_the_bytes_well() {
             out.image
         );
     }
-    let small =
-        container::compress_image(&img, &o, None, Some(Budget::Bytes(1500)), &NoProgress).unwrap();
-    let big =
-        container::compress_image(&img, &o, None, Some(Budget::Bytes(6000)), &NoProgress).unwrap();
+    let small = container::compress_image(
+        &img,
+        &container::SvdzOptions {
+            compress: (&o).clone(),
+            tolerance: None,
+            budget: Some(Budget::Bytes(1500)),
+        },
+        &NoProgress,
+    )
+    .unwrap();
+    let big = container::compress_image(
+        &img,
+        &container::SvdzOptions {
+            compress: (&o).clone(),
+            tolerance: None,
+            budget: Some(Budget::Bytes(6000)),
+        },
+        &NoProgress,
+    )
+    .unwrap();
     assert!(big.report.base.psnr.unwrap() > small.report.base.psnr.unwrap() + 1.0);
 }
 

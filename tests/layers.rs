@@ -105,7 +105,7 @@ fn sheet_partial_sums_are_the_pixels_compress_writes() {
         s(&sheet),
         "--json",
     ]);
-    assert_eq!(j["schema"], "svdimg.layers/1");
+    assert_eq!(j["schema"], "svdimg.layers/2");
     let img = open_rgba(&sheet);
     // Documented geometry: the 64×48 image fits the 64-pixel box as it is.
     let (tw, th) = (64, 48);

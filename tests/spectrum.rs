@@ -47,7 +47,7 @@ const CAMERA: [([u64; 5], [f64; 3], f64); 1] = [(
 )];
 
 fn check_against_oracle(report: &Value, oracle: &[([u64; 5], [f64; 3], f64)], r: usize) {
-    assert_eq!(report["schema"], "svdimg.spectrum/1");
+    assert_eq!(report["schema"], "svdimg.spectrum/2");
     let channels = report["channels"].as_array().unwrap();
     assert_eq!(channels.len(), oracle.len());
     for (c, (ranks, top, energy)) in channels.iter().zip(oracle) {

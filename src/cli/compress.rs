@@ -5,7 +5,7 @@ use std::io::{IsTerminal, Read, Write};
 use std::path::Path;
 
 use svdimg::batch::{self, FileOutcome};
-use svdimg::{CompressOptions, OutputFormat, OutputTarget, Overwrite};
+use svdimg::{CompressOptions, OutputFormat, OutputTarget};
 
 use super::{output, CompressArgs, Exit};
 
@@ -14,7 +14,7 @@ pub fn run(args: &CompressArgs) -> Exit {
     install_interrupt_handler();
     let rank = super::convert::rank_select(&args.rank);
     let opts = super::convert::compress_options(rank, &args.common);
-    if let Some(exit) = super::compress_svdz::check_usage(args) {
+    if let Some(exit) = check_svdz_usage(args) {
         return exit;
     }
     let stdin = args.inputs.iter().any(|p| p.as_os_str() == "-");
@@ -53,17 +53,24 @@ pub fn run(args: &CompressArgs) -> Exit {
     run_batch(args, &opts, &inputs)
 }
 
+/// Refuses `.svdz`-only flags without a `.svdz` output; `None` when the flags are consistent.
+fn check_svdz_usage(args: &CompressArgs) -> Option<Exit> {
+    let svdz = args
+        .output
+        .as_deref()
+        .is_some_and(svdimg::container::is_svdz_path);
+    let budget = super::convert::budget(&args.rank);
+    if (budget.is_some() || args.tolerance.is_some()) && !svdz {
+        return Some(usage(
+            "--size, --bpp and --tolerance need a .svdz output (-o photo.svdz)",
+        ));
+    }
+    None
+}
+
 fn usage(msg: &str) -> Exit {
     eprintln!("error: {msg}");
     Exit::Usage
-}
-
-fn overwrite(args: &CompressArgs) -> Overwrite {
-    if args.common.force {
-        Overwrite::Replace
-    } else {
-        Overwrite::Never
-    }
 }
 
 /// Ctrl-C: remove the temporary files of writes in progress, then stop. Outputs are renamed into
@@ -97,74 +104,40 @@ fn normalised_ext(format: &str) -> String {
 
 /// One file: the detailed report.
 fn run_one(args: &CompressArgs, opts: &CompressOptions, input: &Path) -> Exit {
+    let flags = super::convert::emit_flags(&args.common);
     if let Some(out) = args
         .output
         .as_deref()
         .filter(|o| svdimg::container::is_svdz_path(o))
     {
-        return super::compress_svdz::run_one(args, opts, input, out);
+        let svdz = super::convert::svdz_options(args, opts.clone());
+        return output::run_and_emit(
+            input,
+            &flags,
+            |progress| svdimg::container::compress_file(input, out, &svdz, progress),
+            |r| &r.base.warnings,
+            |r| output::compress_text(&r.base) + &output::container_line(&r.container),
+        );
     }
     if args.output.as_deref().is_some_and(|o| o.as_os_str() == "-") {
         return match std::fs::read(input) {
             Ok(bytes) => to_stdout(args, opts, &bytes, &input.display().to_string()),
-            Err(e) => {
-                eprintln!(
-                    "{}",
-                    output::error_line(
-                        input,
-                        &svdimg::Error::Io {
-                            action: "cannot read".into(),
-                            source: e
-                        }
-                    )
-                );
-                Exit::Failure
-            }
+            Err(source) => output::fail(
+                input,
+                &svdimg::Error::Io {
+                    action: "cannot read".into(),
+                    source,
+                },
+            ),
         };
     }
-    let bar = super::progress::StageBar::new(&display_name(input), args.common.quiet);
-    let result = svdimg::compress_file(input, &target(args), opts, &bar);
-    bar.clear();
-    match result {
-        Ok(report) => show(args, input, &report),
-        Err(e) => {
-            eprintln!("{}", output::error_line(input, &e));
-            Exit::Failure
-        }
-    }
-}
-
-/// One file's report: warnings on stderr, text or JSON on stdout, and `--report FILE`.
-fn show(args: &CompressArgs, input: &Path, report: &svdimg::CompressReport) -> Exit {
-    warn(args, input, &report.warnings);
-    output::print_stdout(&render(args, report));
-    write_report_file(args, report)
-}
-
-fn render(args: &CompressArgs, report: &svdimg::CompressReport) -> String {
-    if args.common.json {
-        output::json_line(report) + "\n"
-    } else {
-        output::compress_text(report)
-    }
-}
-
-fn warn(args: &CompressArgs, input: &Path, warnings: &[String]) {
-    if !args.common.quiet {
-        for w in warnings {
-            eprintln!("warning: {}: {w}", input.display());
-        }
-    }
-}
-
-fn write_report_file(args: &CompressArgs, report: &svdimg::CompressReport) -> Exit {
-    if let Some(path) = &args.common.report {
-        if let Err(e) = output::write_report(report, path, overwrite(args)) {
-            eprintln!("{}", output::error_line(path, &e));
-            return Exit::Failure;
-        }
-    }
-    Exit::Success
+    output::run_and_emit(
+        input,
+        &flags,
+        |progress| svdimg::compress_file(input, &target(args), opts, progress),
+        |r| &r.warnings,
+        output::compress_text,
+    )
 }
 
 /// The file name alone, for progress lines.
@@ -194,35 +167,13 @@ fn run_stdin(args: &CompressArgs, opts: &CompressOptions) -> Exit {
     }
     match args.output.as_deref() {
         Some(o) if o.as_os_str() == "-" => to_stdout(args, opts, &bytes, "-"),
-        Some(out) => {
-            // Through a temporary copy of the bytes so that the file pipeline (atomic write) applies.
-            let result = (|| -> svdimg::Result<svdimg::CompressReport> {
-                svdimg::encode::check_output(None, out, opts.overwrite)?;
-                let format = OutputFormat::from_path(out)?;
-                let (mut report, encoded) = svdimg::pipeline::compress_bytes(
-                    &bytes,
-                    "-",
-                    format,
-                    opts,
-                    &svdimg::NoProgress,
-                )?;
-                svdimg::encode::write_atomically(out, opts.overwrite, |w| {
-                    w.write_all(&encoded).map_err(|e| svdimg::Error::Io {
-                        action: "cannot write".into(),
-                        source: e,
-                    })
-                })?;
-                report.output = Some(out.display().to_string());
-                Ok(report)
-            })();
-            match result {
-                Ok(report) => show(args, Path::new("-"), &report),
-                Err(e) => {
-                    eprintln!("{}", output::error_line(Path::new("-"), &e));
-                    Exit::Failure
-                }
-            }
-        }
+        Some(out) => output::run_and_emit(
+            Path::new("-"),
+            &super::convert::emit_flags(&args.common),
+            |progress| svdimg::pipeline::compress_bytes_to_file(&bytes, "-", out, opts, progress),
+            |r| &r.warnings,
+            output::compress_text,
+        ),
         None => usage("reading from standard input needs -o FILE, or -o - for standard output"),
     }
 }
@@ -244,16 +195,28 @@ fn to_stdout(args: &CompressArgs, opts: &CompressOptions, bytes: &[u8], name: &s
                 eprintln!("error: -: cannot write standard output: {e}");
                 return Exit::Failure;
             }
-            warn(args, Path::new(name), &report.warnings);
-            if !args.common.quiet {
-                eprint!("{}", render(args, &report));
+            drop(out);
+            // Standard output carries the image: the report goes to standard error.
+            let flags = super::convert::emit_flags(&args.common);
+            if !flags.quiet {
+                for w in &report.warnings {
+                    eprintln!("warning: {name}: {w}");
+                }
+                if flags.json {
+                    eprintln!("{}", output::json_line(&report));
+                } else {
+                    eprint!("{}", output::compress_text(&report));
+                }
             }
-            write_report_file(args, &report)
+            match flags.report {
+                Some(path) => match output::write_report(&report, path, flags.overwrite) {
+                    Ok(()) => Exit::Success,
+                    Err(e) => output::fail(path, &e),
+                },
+                None => Exit::Success,
+            }
         }
-        Err(e) => {
-            eprintln!("{}", output::error_line(Path::new(name), &e));
-            Exit::Failure
-        }
+        Err(e) => output::fail(Path::new(name), &e),
     }
 }
 
@@ -280,13 +243,15 @@ fn run_batch(args: &CompressArgs, opts: &CompressOptions, inputs: &batch::Inputs
             inputs.skipped.len()
         );
     }
-    let failed: Vec<&FileOutcome> = outcomes.iter().filter(|o| o.status != "ok").collect();
+    let failed: Vec<&FileOutcome> = outcomes
+        .iter()
+        .filter(|o| o.status != batch::Status::Ok)
+        .collect();
     for f in &failed {
-        eprintln!(
-            "error: {}: {}",
-            f.path.display(),
-            f.error.as_deref().unwrap_or("failed")
-        );
+        match &f.failure {
+            Some(e) => eprintln!("{}", output::error_line(&f.path, e)),
+            None => eprintln!("error: {}: failed", f.path.display()),
+        }
     }
     if failed.is_empty() && !outcomes.is_empty() {
         Exit::Success
@@ -316,7 +281,7 @@ fn summary_table(outcomes: &[FileOutcome], skipped: usize) -> String {
                     s,
                     "{:<32} {:>11} {:>9} {:>9} {:>8} {:>7.0}ms  ok",
                     truncate(&name, 32),
-                    format!("{}×{}", r.width, r.height),
+                    format!("{}×{}", r.header.width, r.header.height),
                     svdimg::naming::rank_tag(&ranks),
                     r.psnr.map_or_else(|| "inf".into(), |p| format!("{p:.2}")),
                     r.storage_ratio
@@ -339,7 +304,10 @@ fn summary_table(outcomes: &[FileOutcome], skipped: usize) -> String {
             }
         }
     }
-    let ok = outcomes.iter().filter(|o| o.status == "ok").count();
+    let ok = outcomes
+        .iter()
+        .filter(|o| o.status == batch::Status::Ok)
+        .count();
     let _ = writeln!(
         s,
         "{ok} of {} compressed, {} failed, {skipped} skipped (not images)",

@@ -2,13 +2,10 @@
 //! CSV/JSON, and a plot of quality against rank and storage.
 
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
-use std::time::Instant;
+use std::path::PathBuf;
 
 use clap::Args;
-use svdimg::grid::{grid_image, GridOptions, GridRank, GridReport, RankList};
-use svdimg::plot::{quality_plot, Plot, PlotFormat};
-use svdimg::{Overwrite, RankSelect};
+use svdimg::grid::{grid_file, GridReport};
 
 use super::{output, parse_rank, CommonArgs, Exit, RankValue};
 
@@ -74,212 +71,41 @@ pub fn parse_rank_list(s: &str) -> Result<RankListArg, String> {
         .map(RankListArg::List)
 }
 
-impl RankListArg {
-    /// The library's rank list.
-    pub fn to_list(&self) -> RankList {
-        match self {
-            RankListArg::Auto => RankList::Auto,
-            RankListArg::List(v) => RankList::Fixed(
-                v.iter()
-                    .map(|r| match *r {
-                        RankValue::Count(k) => RankSelect::Rank(k),
-                        RankValue::Percent(p) => RankSelect::Percent(p),
-                    })
-                    .collect(),
-            ),
-        }
-    }
-}
-
-/// `<stem>.grid.png` beside the input.
-fn default_output(input: &Path) -> PathBuf {
-    let stem = input
-        .file_stem()
-        .map_or_else(|| "image".into(), |s| s.to_string_lossy().into_owned());
-    input.with_file_name(format!("{stem}.grid.png"))
-}
-
 /// Runs `grid`.
 pub fn run(args: &GridArgs) -> Exit {
-    let input = &args.input;
-    match grid(args) {
-        Ok(report) => {
-            if !args.common.quiet {
-                for w in &report.warnings {
-                    eprintln!("warning: {}: {w}", input.display());
-                }
-            }
-            let text = if args.common.json {
-                output::json_line(&report) + "\n"
-            } else {
-                grid_text(&report)
-            };
-            output::print_stdout(&text);
-            if let Some(path) = &args.common.report {
-                if let Err(e) = output::write_report(&report, path, overwrite(&args.common)) {
-                    eprintln!("{}", output::error_line(path, &e));
-                    return Exit::Failure;
-                }
-            }
-            Exit::Success
-        }
-        Err((path, e)) => {
-            eprintln!("{}", output::error_line(&path, &e));
-            Exit::Failure
-        }
-    }
-}
-
-fn overwrite(c: &CommonArgs) -> Overwrite {
-    if c.force {
-        Overwrite::Replace
-    } else {
-        Overwrite::Never
-    }
-}
-
-/// Decodes, builds the grid, writes the sheet, the CSV and the plot. An error comes with the
-/// file it concerns.
-fn grid(args: &GridArgs) -> Result<GridReport, (PathBuf, svdimg::Error)> {
-    let input = &args.input;
-    let opts = super::convert::compress_options(RankSelect::default(), &args.common);
-    let ow = opts.overwrite;
-    let out = args.output.clone().unwrap_or_else(|| default_output(input));
-    let on = |p: &Path| {
-        let p = p.to_path_buf();
-        move |e| (p, e)
-    };
-    svdimg::OutputFormat::from_path(&out).map_err(on(&out))?;
-    svdimg::encode::check_output(Some(input), &out, ow).map_err(on(&out))?;
-    if let Some(csv) = &args.csv {
-        svdimg::encode::check_output(Some(input), csv, ow).map_err(on(csv))?;
-    }
-    if let Some(plot) = &args.plot {
-        PlotFormat::from_path(plot).map_err(on(plot))?;
-        svdimg::encode::check_output(Some(input), plot, ow).map_err(on(plot))?;
-    }
-    let list = args.ranks.to_list();
-    let grid_opts = GridOptions {
-        ranks: list.clone(),
-        columns: args.cols.map(usize::from),
-        tile_width: args.tile_width,
-    };
-
-    let bar = super::progress::StageBar::new(&input.display().to_string(), args.common.quiet);
-    let t = Instant::now();
-    let decoded = svdimg::decode_file(input, &opts.limits).map_err(on(input));
-    let decode_ms = ms(t);
-    let result = decoded.and_then(|d| {
-        grid_image(&d.image, &opts.factorize, &grid_opts, &bar)
-            .map(|g| (g, d.warnings))
-            .map_err(on(input))
-    });
-    bar.clear();
-    let (g, mut warnings) = result?;
-
-    let t = Instant::now();
-    warnings.extend(svdimg::write_image(&g.sheet, &out, ow).map_err(on(&out))?);
-    let mut report = g.report(&opts.factorize, &list);
-    if let Some(csv) = &args.csv {
-        let text = grid_csv(&report.ranks);
-        svdimg::encode::write_atomically(csv, ow, |w| {
-            std::io::Write::write_all(w, text.as_bytes())
-                .map_err(|e| svdimg::Error::Encode(format!("cannot write the CSV: {e}")))
-        })
-        .map_err(on(csv))?;
-        report.csv = Some(csv.display().to_string());
-    }
-    if let Some(plot) = &args.plot {
-        let title = input
-            .file_name()
-            .map_or_else(|| "image".into(), |s| s.to_string_lossy().into_owned());
-        let format = PlotFormat::from_path(plot).map_err(on(plot))?;
-        let drawn = quality_plot(&report.ranks, &title, format).map_err(on(plot))?;
-        write_plot(&drawn, plot, ow).map_err(on(plot))?;
-        report.plot = Some(plot.display().to_string());
-    }
-    report.timings_ms.decode = decode_ms;
-    report.timings_ms.encode = ms(t);
-    report.input = Some(input.display().to_string());
-    report.output = Some(out.display().to_string());
-    warnings.append(&mut report.warnings);
-    report.warnings = warnings;
-    Ok(report)
-}
-
-/// Writes a drawn plot: SVG text, or a PNG.
-pub fn write_plot(plot: &Plot, path: &Path, ow: Overwrite) -> svdimg::Result<()> {
-    match plot {
-        Plot::Svg(svg) => svdimg::encode::write_atomically(path, ow, |w| {
-            std::io::Write::write_all(w, svg.as_bytes())
-                .map_err(|e| svdimg::Error::Encode(format!("cannot write the plot: {e}")))
-        }),
-        Plot::Png(img) => {
-            svdimg::write_image(&image::DynamicImage::ImageRgb8(img.clone()), path, ow).map(|_| ())
-        }
-    }
-}
-
-fn opt(x: Option<f64>, inf: &str) -> String {
-    x.map_or_else(|| inf.to_string(), |v| format!("{v}"))
-}
-
-/// One line per rank: rank, why, PSNR (dB; "inf" when identical), SSIM (empty below 11 px),
-/// MSE, energy kept, storage ratio, stored values, then energy kept and errors per channel.
-pub fn grid_csv(ranks: &[GridRank]) -> String {
-    let mut s =
-        String::from("rank,reason,psnr_db,ssim,mse,energy_kept,storage_ratio,stored_values");
-    if let Some(first) = ranks.first() {
-        for c in &first.channels {
-            let n = &c.name;
-            let _ = write!(s, ",energy_kept_{n},predicted_error_{n},measured_error_{n}");
-        }
-    }
-    s.push('\n');
-    for r in ranks {
-        let _ = write!(
-            s,
-            "{},{},{},{},{},{},{},{}",
-            r.rank,
-            r.reason,
-            opt(r.psnr, "inf"),
-            opt(r.ssim, ""),
-            r.mse,
-            r.energy_kept,
-            opt(r.storage_ratio, ""),
-            r.stored_values
-        );
-        for c in &r.channels {
-            let _ = write!(
-                s,
-                ",{},{},{}",
-                c.energy_kept, c.predicted_error, c.measured_error
-            );
-        }
-        s.push('\n');
-    }
-    s
+    let opts = super::convert::grid_options(args);
+    output::run_and_emit(
+        &args.input,
+        &super::convert::emit_flags(&args.common),
+        |progress| grid_file(&args.input, &opts, progress),
+        |r| &r.warnings,
+        grid_text,
+    )
 }
 
 /// The grid report as text.
 pub fn grid_text(r: &GridReport) -> String {
     let mut s = String::new();
     let l = &r.layout;
+    let h = &r.header;
     let _ = writeln!(
         s,
         "{} -> {}",
-        r.input.as_deref().unwrap_or("-"),
+        h.input.as_deref().unwrap_or("-"),
         r.output.as_deref().unwrap_or("-")
     );
+    let (method, reason) = h.svd.as_ref().map_or(("exact", ""), |x| {
+        (x.method.name(), x.method_reason.as_str())
+    });
     let _ = writeln!(
         s,
         "  {}×{} {}, {}-bit, {} SVD once ({}); sheet {}×{}: {} column{} of {} px tiles",
-        r.width,
-        r.height,
-        r.color,
-        r.bit_depth,
-        r.method,
-        r.method_reason,
+        h.width,
+        h.height,
+        h.color.name(),
+        h.bit_depth,
+        method,
+        reason,
         l.width,
         l.height,
         l.columns,
@@ -310,17 +136,8 @@ pub fn grid_text(r: &GridReport) -> String {
             let _ = writeln!(s, "  {what}: {p}");
         }
     }
-    let t = &r.timings_ms;
-    let _ = writeln!(
-        s,
-        "  time: decode {:.0} ms, factorize {:.0} ms, reconstruct {:.0} ms, metrics {:.0} ms, draw {:.0} ms, encode {:.0} ms",
-        t.decode, t.factorize, t.reconstruct, t.metrics, t.draw, t.encode
-    );
+    s.push_str(&output::timings_line(&r.timings_ms));
     s
-}
-
-fn ms(t: Instant) -> f64 {
-    t.elapsed().as_secs_f64() * 1e3
 }
 
 #[cfg(test)]

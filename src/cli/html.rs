@@ -3,64 +3,24 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use svdimg::html::{html_file, Bits, HtmlOptions, HtmlReport};
+use svdimg::html::{html_file, HtmlReport};
 
 use super::{output, Exit, HtmlArgs};
 
 /// Runs `html`.
 pub fn run(args: &HtmlArgs) -> Exit {
-    let opts = HtmlOptions {
-        factorize: super::convert::factorize_options(&args.common),
-        limits: super::convert::limits(args.common.max_pixels),
-        overwrite: super::convert::overwrite(args.common.force),
-        max_rank: args.max_rank as usize,
-        bits: if args.bits == "8" {
-            Bits::Eight
-        } else {
-            Bits::Sixteen
-        },
-        view_pixels: usize::try_from(args.view_pixels).unwrap_or(usize::MAX),
-        layers: args.layers,
-        name: args.input.file_name().map_or_else(
-            || args.input.display().to_string(),
-            |n| n.to_string_lossy().into_owned(),
-        ),
-        command: command_line(),
-    };
+    let opts = super::convert::html_options(args, command_line());
     let out = args
         .output
         .clone()
         .unwrap_or_else(|| default_output(&args.input));
-    let bar = super::progress::StageBar::new(&opts.name, args.common.quiet);
-    let result = html_file(&args.input, &out, &opts, &bar);
-    bar.clear();
-    match result {
-        Ok(report) => {
-            if !args.common.quiet {
-                for w in &report.warnings {
-                    eprintln!("warning: {}: {w}", args.input.display());
-                }
-            }
-            let text = if args.common.json {
-                output::json_line(&report) + "\n"
-            } else {
-                html_text(&report)
-            };
-            output::print_stdout(&text);
-            if let Some(path) = &args.common.report {
-                let overwrite = opts.overwrite;
-                if let Err(e) = output::write_report(&report, path, overwrite) {
-                    eprintln!("{}", output::error_line(path, &e));
-                    return Exit::Failure;
-                }
-            }
-            Exit::Success
-        }
-        Err(e) => {
-            eprintln!("{}", output::error_line(&args.input, &e));
-            Exit::Failure
-        }
-    }
+    output::run_and_emit(
+        &args.input,
+        &super::convert::emit_flags(&args.common),
+        |progress| html_file(&args.input, &out, &opts, progress),
+        |r| &r.warnings,
+        html_text,
+    )
 }
 
 /// `photo.jpg` → `photo.html` beside it.
@@ -107,20 +67,21 @@ fn size(bytes: usize) -> String {
 /// The html report as text.
 pub fn html_text(r: &HtmlReport) -> String {
     let mut s = String::new();
+    let h = &r.header;
     let _ = writeln!(
         s,
         "{} -> {}",
-        r.input.as_deref().unwrap_or("-"),
+        h.input.as_deref().unwrap_or("-"),
         r.output.as_deref().unwrap_or("-")
     );
     let _ = writeln!(
         s,
         "  {}×{} {}, {}-bit, {} SVD, ranks 1–{}{}, vectors stored as {}-bit values",
-        r.width,
-        r.height,
-        r.color,
-        r.bit_depth,
-        r.method,
+        h.width,
+        h.height,
+        h.color.name(),
+        h.bit_depth,
+        h.svd.as_ref().map_or("exact", |x| x.method.name()),
         r.max_rank,
         if r.max_rank_clamped {
             " (clamped to min(width, height))"
@@ -163,11 +124,6 @@ pub fn html_text(r: &HtmlReport) -> String {
         "  quantization error at rank {}: at most {:.4} of an 8-bit level per pixel (bound), {:.4} measured",
         r.max_rank, r.pixel_error_bound, worst
     );
-    let t = &r.timings_ms;
-    let _ = writeln!(
-        s,
-        "  time: decode {:.0} ms, factorize {:.0} ms, prepare {:.0} ms, write {:.0} ms",
-        t.decode, t.factorize, t.prepare, t.write
-    );
+    s.push_str(&output::timings_line(&r.timings_ms));
     s
 }

@@ -2,52 +2,47 @@
 
 use std::fmt::Write as _;
 
-use svdimg::container::{read_bounded, Container, FileInfo};
-use svdimg::DecodeLimits;
+use svdimg::container::{info_file, FileInfo};
+use svdimg::AlphaHandling;
 
-use super::{output, Exit, InfoArgs};
+use super::output::{self, EmitFlags};
+use super::{Exit, InfoArgs};
 
 /// Prints the description of one .svdz file.
 pub fn run(args: &InfoArgs) -> Exit {
-    let limits = DecodeLimits {
-        max_pixels: args.max_pixels,
+    let flags = EmitFlags {
+        json: args.json,
+        quiet: true,
+        report: None,
+        overwrite: svdimg::Overwrite::Never,
     };
-    let parsed = read_bounded(&args.input, &limits)
-        .and_then(|bytes| Container::parse(&bytes, &limits).map(|p| (p, bytes.len())));
-    match parsed {
-        Ok((p, len)) => {
-            let info = FileInfo::new(&p, len, Some(args.input.display().to_string()));
-            let text = if args.json {
-                output::json_line(&info) + "\n"
-            } else {
-                info_text(&info)
-            };
-            output::print_stdout(&text);
-            Exit::Success
-        }
-        Err(e) => {
-            eprintln!("{}", output::error_line(&args.input, &e));
-            Exit::Failure
-        }
-    }
+    let limits = super::convert::limits(args.max_pixels);
+    output::run_and_emit(
+        &args.input,
+        &flags,
+        |_| info_file(&args.input, &limits),
+        |_| &[],
+        info_text,
+    )
 }
 
 /// The description as text.
 pub fn info_text(i: &FileInfo) -> String {
     let mut s = String::new();
-    let _ = writeln!(s, "{}", i.file.as_deref().unwrap_or("-"));
+    let h = &i.header;
+    let _ = writeln!(s, "{}", h.input.as_deref().unwrap_or("-"));
     let _ = writeln!(
         s,
         "  .svdz version {}, {}×{} {}, {}-bit{}",
         i.version,
-        i.width,
-        i.height,
-        i.color,
-        i.bit_depth,
-        match i.alpha {
-            "kept" => ", alpha kept losslessly",
-            "compressed" => ", alpha compressed as a plane",
-            _ => "",
+        h.width,
+        h.height,
+        h.color.name(),
+        h.bit_depth,
+        match h.alpha {
+            AlphaHandling::Kept => ", alpha kept losslessly",
+            AlphaHandling::Compressed => ", alpha compressed as a plane",
+            AlphaHandling::None => "",
         }
     );
     let _ = writeln!(

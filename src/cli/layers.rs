@@ -4,9 +4,7 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
-use svdimg::animation::AnimationOptions;
-use svdimg::layers::{layers_file, LayerView, LayersOptions, LayersReport};
-use svdimg::Overwrite;
+use svdimg::layers::{layers_file, LayersReport};
 
 use super::{output, CommonArgs, Exit};
 
@@ -68,59 +66,14 @@ pub enum LayerViewArg {
 
 /// Runs `layers` on one input.
 pub fn run(args: &LayersArgs) -> Exit {
-    let opts = LayersOptions {
-        factorize: super::convert::factorize_options(&args.common),
-        limits: super::convert::limits(args.common.max_pixels),
-        overwrite: super::convert::overwrite(args.common.force),
-        count: usize::from(args.count),
-        tile: args.tile,
-        view: match args.layer_view {
-            LayerViewArg::Luma => LayerView::Luma,
-            LayerViewArg::Channels => LayerView::Channels,
-        },
-        sheet: args.output.clone(),
-        animation: args.gif.as_ref().map(|path| AnimationOptions {
-            frames: usize::from(args.frames),
-            max_rank: args.max_rank.map(|r| r as usize),
-            size: args.gif_size,
-            frame_ms: args.frame_ms,
-            ..AnimationOptions::new(path.clone())
-        }),
-    };
-    let input = &args.input;
-    let bar = super::progress::StageBar::new(&input.display().to_string(), args.common.quiet);
-    let result = layers_file(input, &opts, &bar);
-    bar.clear();
-    let report = match result {
-        Ok(r) => r,
-        Err(e) => {
-            eprintln!("{}", output::error_line(input, &e));
-            return Exit::Failure;
-        }
-    };
-    if !args.common.quiet {
-        for w in &report.warnings {
-            eprintln!("warning: {}: {w}", input.display());
-        }
-    }
-    let text = if args.common.json {
-        output::json_line(&report) + "\n"
-    } else {
-        layers_text(&report)
-    };
-    output::print_stdout(&text);
-    if let Some(path) = &args.common.report {
-        let overwrite = if args.common.force {
-            Overwrite::Replace
-        } else {
-            Overwrite::Never
-        };
-        if let Err(e) = output::write_report(&report, path, overwrite) {
-            eprintln!("{}", output::error_line(path, &e));
-            return Exit::Failure;
-        }
-    }
-    Exit::Success
+    let opts = super::convert::layers_options(args);
+    output::run_and_emit(
+        &args.input,
+        &super::convert::emit_flags(&args.common),
+        |progress| layers_file(&args.input, &opts, progress),
+        |r| &r.warnings,
+        layers_text,
+    )
 }
 
 fn db(x: Option<f64>) -> String {
@@ -130,17 +83,21 @@ fn db(x: Option<f64>) -> String {
 /// The report as text: one line per layer, then what was written.
 fn layers_text(r: &LayersReport) -> String {
     let mut s = String::new();
+    let h = &r.header;
     let names: Vec<&str> = r.channels.iter().map(|c| c.name).collect();
     let _ = writeln!(
         s,
-        "{}: {}×{} {}, {}-bit, {} SVD ({})",
-        r.input.as_deref().unwrap_or("-"),
-        r.width,
-        r.height,
-        r.color,
-        r.bit_depth,
-        r.method,
-        r.method_reason
+        "{}: {}×{} {}, {}-bit, {}",
+        h.input.as_deref().unwrap_or("-"),
+        h.width,
+        h.height,
+        h.color.name(),
+        h.bit_depth,
+        h.svd.as_ref().map_or_else(String::new, |x| format!(
+            "{} SVD ({})",
+            x.method.name(),
+            x.method_reason
+        ))
     );
     let sigma_head = format!("σᵢ ({})", names.join(" "));
     let _ = writeln!(
@@ -169,7 +126,12 @@ fn layers_text(r: &LayersReport) -> String {
         let _ = writeln!(
             s,
             "  sheet: {} ({}×{}, tiles {}×{}, layers shown as {})",
-            sh.output, sh.width, sh.height, sh.tile_width, sh.tile_height, sh.layer_view
+            sh.output,
+            sh.width,
+            sh.height,
+            sh.tile_width,
+            sh.tile_height,
+            sh.layer_view.name()
         );
     }
     if let Some(a) = &r.animation {
@@ -189,16 +151,6 @@ fn layers_text(r: &LayersReport) -> String {
             a.frame_ms
         );
     }
-    let t = &r.timings_ms;
-    let animation = if r.animation.is_some() {
-        format!(", animation {:.0} ms", t.animation)
-    } else {
-        String::new()
-    };
-    let _ = writeln!(
-        s,
-        "  time: decode {:.0} ms, factorize {:.0} ms, layers and sheet {:.0} ms{animation}, write {:.0} ms",
-        t.decode, t.factorize, t.sheet, t.encode
-    );
+    s.push_str(&output::timings_line(&r.timings_ms));
     s
 }

@@ -2,7 +2,6 @@
 //! (`convert`), indicatif progress (`progress`) and text/JSON rendering (`output`).
 
 pub mod compress;
-pub mod compress_svdz;
 pub mod convert;
 pub mod decompress;
 pub mod explain;

@@ -4,7 +4,117 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 use serde::Serialize;
-use svdimg::{CompressReport, Overwrite};
+use svdimg::report::{ReportHeader, Timings};
+use svdimg::{AlphaHandling, CompressReport, Overwrite, Progress};
+
+use super::progress::StageBar;
+use super::Exit;
+
+/// How a command's report goes out: the flags every command shares.
+#[derive(Debug, Clone, Copy)]
+pub struct EmitFlags<'a> {
+    /// `--json`: JSON on stdout instead of text.
+    pub json: bool,
+    /// `--quiet`: no progress and no warnings on stderr.
+    pub quiet: bool,
+    /// `--report FILE`: the JSON report also goes there.
+    pub report: Option<&'a Path>,
+    /// `--force`: outputs (the report file included) may be replaced.
+    pub overwrite: Overwrite,
+}
+
+/// Runs one command on `input` with a progress bar, then emits its report (or its error):
+/// warnings on stderr, text or JSON on stdout, `--report FILE`. A `--report` file that cannot be
+/// written is refused before any work.
+pub fn run_and_emit<R: Serialize>(
+    input: &Path,
+    flags: &EmitFlags<'_>,
+    work: impl FnOnce(&dyn Progress) -> svdimg::Result<R>,
+    warnings: impl Fn(&R) -> &[String],
+    text: impl Fn(&R) -> String,
+) -> Exit {
+    if let Some(path) = flags.report {
+        if let Err(e) = svdimg::encode::check_output(Some(input), path, flags.overwrite) {
+            return fail(path, &e);
+        }
+    }
+    let bar = StageBar::new(&input.display().to_string(), flags.quiet);
+    let result = work(&bar);
+    bar.clear();
+    match result {
+        Ok(report) => emit(&report, warnings(&report), input, flags, text),
+        Err(e) => fail(input, &e),
+    }
+}
+
+/// Emits a report: warnings on stderr (unless quiet), text or JSON on stdout, and the JSON to
+/// `--report FILE`.
+pub fn emit<R: Serialize>(
+    report: &R,
+    warnings: &[String],
+    input: &Path,
+    flags: &EmitFlags<'_>,
+    text: impl Fn(&R) -> String,
+) -> Exit {
+    if !flags.quiet {
+        for w in warnings {
+            eprintln!("warning: {}: {w}", input.display());
+        }
+    }
+    let out = if flags.json {
+        json_line(report) + "\n"
+    } else {
+        text(report)
+    };
+    print_stdout(&out);
+    if let Some(path) = flags.report {
+        if let Err(e) = write_report(report, path, flags.overwrite) {
+            return fail(path, &e);
+        }
+    }
+    Exit::Success
+}
+
+/// Prints the error line of a failed command and says so in the exit code.
+pub fn fail(input: &Path, e: &svdimg::Error) -> Exit {
+    eprintln!("{}", error_line(input, e));
+    Exit::Failure
+}
+
+/// What the user can do about an error, in terms of the command line.
+fn hint(e: &svdimg::Error) -> Option<&'static str> {
+    match e {
+        svdimg::Error::OutputExists(_) => Some("use --force to replace it"),
+        svdimg::Error::Limits(_) => Some("see --max-pixels"),
+        _ => None,
+    }
+}
+
+/// `input: W×H colour, D-bit[, alpha …]`, the start of most text reports.
+pub fn image_line(h: &ReportHeader) -> String {
+    format!(
+        "{}×{} {}, {}-bit{}",
+        h.width,
+        h.height,
+        h.color.name(),
+        h.bit_depth,
+        match h.alpha {
+            AlphaHandling::Kept => ", alpha kept exactly",
+            AlphaHandling::Compressed => ", alpha compressed",
+            AlphaHandling::None => "",
+        }
+    )
+}
+
+/// `time: decode 3 ms, factorize 40 ms, …` for the stages that ran.
+pub fn timings_line(t: &Timings) -> String {
+    let stages: Vec<String> = t
+        .stages()
+        .iter()
+        .map(|(name, ms)| format!("{name} {ms:.0} ms"))
+        .collect();
+    format!("  time: {}\n", stages.join(", "))
+}
 
 /// A number with `digits` decimals, or "inf" for `None` (identical images).
 fn db(x: Option<f64>) -> String {
@@ -14,26 +124,15 @@ fn db(x: Option<f64>) -> String {
 /// The compress report as text.
 pub fn compress_text(r: &CompressReport) -> String {
     let mut s = String::new();
-    let input = r.input.as_deref().unwrap_or("-");
+    let h = &r.header;
+    let input = h.input.as_deref().unwrap_or("-");
     let output = r.output.as_deref().unwrap_or("-");
     let _ = writeln!(s, "{input} -> {output}");
     let _ = writeln!(
         s,
-        "  {}×{} {}, {}-bit{}, {} SVD in {} on {} thread{} ({}), {}",
-        r.width,
-        r.height,
-        r.color,
-        r.bit_depth,
-        match r.alpha {
-            "kept" => ", alpha kept exactly",
-            "compressed" => ", alpha compressed",
-            _ => "",
-        },
-        r.method,
-        r.precision,
-        r.threads,
-        if r.threads == 1 { "" } else { "s" },
-        r.method_reason,
+        "  {}, {}, {}",
+        image_line(h),
+        svd_words(h),
         r.rank_request
     );
     let _ = writeln!(
@@ -81,13 +180,22 @@ pub fn compress_text(r: &CompressReport) -> String {
         r.stored_values,
         r.samples
     );
-    let t = &r.timings_ms;
-    let _ = writeln!(
-        s,
-        "  time: decode {:.0} ms, factorize {:.0} ms, reconstruct {:.0} ms, metrics {:.0} ms, encode {:.0} ms",
-        t.decode, t.factorize, t.reconstruct, t.metrics, t.encode
-    );
+    s.push_str(&timings_line(&r.timings_ms));
     s
+}
+
+/// `exact SVD in f32 on 2 threads (why)`, or nothing when no SVD ran.
+pub fn svd_words(h: &ReportHeader) -> String {
+    h.svd.as_ref().map_or_else(String::new, |svd| {
+        format!(
+            "{} SVD in {} on {} thread{} ({})",
+            svd.method.name(),
+            svd.precision.name(),
+            svd.threads,
+            if svd.threads == 1 { "" } else { "s" },
+            svd.method_reason
+        )
+    })
 }
 
 /// Serialises a report as one line of JSON.
@@ -110,9 +218,15 @@ pub fn write_report<T: Serialize>(
     })
 }
 
-/// One error line: `error: <file>: <cause>`.
-pub fn error_line(file: &Path, err: &dyn std::fmt::Display) -> String {
-    format!("error: {}: {err}", file.display())
+/// One error line: `error: <file>: <cause>[ (<hint>)]`, naming the file the error is about (an
+/// output, when it is about one; else `file`).
+pub fn error_line(file: &Path, err: &svdimg::Error) -> String {
+    let file = err.file().unwrap_or(file);
+    let cause = err.cause();
+    match hint(cause) {
+        Some(h) => format!("error: {}: {cause} ({h})", file.display()),
+        None => format!("error: {}: {cause}", file.display()),
+    }
 }
 
 /// Prints to stdout; a closed pipe (`| head`) is not an error.

@@ -4,21 +4,19 @@
 use std::path::Path;
 use std::time::Instant;
 
-use faer::Mat;
 use image::DynamicImage;
 use serde::Serialize;
 
 use super::budget::{self, Budget};
 use super::quant;
-use super::{render, Container};
-use crate::decode::decode_file;
+use super::Container;
+use crate::decode::decode_stage;
 use crate::encode::check_output;
 use crate::error::Result;
 use crate::factorize::factorize_image;
 use crate::options::CompressOptions;
 use crate::pipeline::measure;
-use crate::planes;
-use crate::progress::{Progress, Stage};
+use crate::progress::{ms, timed, Progress, Stage};
 use crate::report::{CompressReport, Timings};
 
 /// What the `.svdz` file is made of, beside the usual compress report.
@@ -68,15 +66,31 @@ pub struct SvdzCompressed {
     pub report: SvdzReport,
 }
 
-/// Compresses a decoded image to `.svdz`. The ranks come from `opts.rank` unless a `budget`
-/// is given; the tolerance is `tolerance` or, when `None`, [`quant::default_tolerance`].
+/// Everything that decides what compressing to `.svdz` does.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct SvdzOptions {
+    /// The rank, the factorization, limits and overwriting, as for image outputs.
+    ///
+    /// Default: `CompressOptions::default()`.
+    pub compress: CompressOptions,
+    /// The quantization tolerance τ; `None`: chosen from the truncation error
+    /// ([`quant::default_tolerance`]).
+    ///
+    /// Default: `None`.
+    pub tolerance: Option<f64>,
+    /// A byte budget; when given, it chooses the ranks and `compress.rank` is ignored.
+    ///
+    /// Default: `None`.
+    pub budget: Option<Budget>,
+}
+
+/// Compresses a decoded image to `.svdz`.
 pub fn compress_image(
     img: &DynamicImage,
-    opts: &CompressOptions,
-    tolerance: Option<f64>,
-    budget: Option<Budget>,
+    opts: &SvdzOptions,
     progress: &dyn Progress,
 ) -> Result<SvdzCompressed> {
+    let (tolerance, budget, rank) = (opts.tolerance, opts.budget, &opts.compress.rank);
     if let Some(t) = tolerance {
         quant::check_tolerance(t)?;
     }
@@ -89,18 +103,18 @@ pub fn compress_image(
             b.max_useful_rank(w, h)
         }
         None => {
-            opts.rank.validate()?;
-            opts.rank.fixed_rank(h, w).unwrap_or(usize::MAX)
+            rank.validate()?;
+            rank.fixed_rank(h, w).unwrap_or(usize::MAX)
         }
     };
-    let fz = factorize_image(img, &opts.factorize, keep, progress)?;
-    timings.factorize = ms(t);
+    let fz = factorize_image(img, &opts.compress.factorize, keep, progress)?;
+    timings.factorize = Some(ms(t));
     let t = Instant::now();
     progress.begin(Stage::Encode, 1);
     let (choice, container, bytes) = match budget {
         Some(b) => budget::fit(img, &fz, b, tolerance)?,
         None => {
-            let choice = fz.select(&opts.rank)?;
+            let choice = fz.select(rank)?;
             let tau = tolerance.unwrap_or_else(|| {
                 quant::default_tolerance(
                     &fz.spectra(),
@@ -115,27 +129,19 @@ pub fn compress_image(
         }
     };
     progress.end(Stage::Encode);
-    let encode_ms = ms(t);
-    let t = Instant::now();
-    let layout = &fz.planes.layout;
-    let recon: Vec<Mat<f32>> = container
-        .planes
-        .iter()
-        .map(|p| render::render_plane(p, p.rank(), layout.height, layout.width))
-        .collect();
-    let image = planes::merge(&recon, layout, fz.planes.alpha.as_deref());
-    timings.reconstruct = ms(t);
+    timings.encode = Some(ms(t));
+    let ((recon, image), reconstruct_ms) = timed(|| container.render_planes());
+    timings.reconstruct = Some(reconstruct_ms);
     let mut base = measure(
         img,
         &fz,
         &choice,
-        opts,
-        &mut timings,
+        &opts.compress,
+        timings,
         progress,
         recon,
         &image,
     );
-    base.timings_ms.encode = encode_ms;
     if let Some(b) = budget {
         base.rank_request = b.describe();
     }
@@ -150,7 +156,6 @@ pub fn compress_image(
         },
     })
 }
-
 fn describe_file(
     c: &Container,
     bytes: &[u8],
@@ -170,7 +175,7 @@ fn describe_file(
             count += (t.u.values.len() + t.v.values.len()) as u64;
         }
     }
-    let pixels = (base.width * base.height) as f64;
+    let pixels = (base.header.width * base.header.height) as f64;
     ContainerReport {
         file_bytes: bytes.len(),
         bits_per_pixel: bytes.len() as f64 * 8.0 / pixels,
@@ -194,34 +199,24 @@ fn describe_file(
 pub fn compress_file(
     input: &Path,
     output: &Path,
-    opts: &CompressOptions,
-    tolerance: Option<f64>,
-    budget: Option<Budget>,
+    opts: &SvdzOptions,
     progress: &dyn Progress,
 ) -> Result<SvdzReport> {
-    check_output(Some(input), output, opts.overwrite)?;
-    let t = Instant::now();
-    progress.begin(Stage::Decode, 1);
-    let decoded = decode_file(input, &opts.limits)?;
-    progress.end(Stage::Decode);
-    let decode_ms = ms(t);
+    let overwrite = opts.compress.overwrite;
+    check_output(Some(input), output, overwrite)?;
+    let (decoded, decode_ms) = decode_stage(input, &opts.compress.limits, progress)?;
     let SvdzCompressed {
         bytes, mut report, ..
-    } = compress_image(&decoded.image, opts, tolerance, budget, progress)?;
-    let t = Instant::now();
-    super::write_file(&bytes, output, opts.overwrite)?;
+    } = compress_image(&decoded.image, opts, progress)?;
+    let (written, write_ms) = timed(|| super::write_file(&bytes, output, overwrite));
+    written?;
     let base = &mut report.base;
-    base.timings_ms.decode = decode_ms;
-    base.timings_ms.encode += ms(t);
-    base.input = Some(input.display().to_string());
+    base.timings_ms.decode = Some(decode_ms);
+    base.timings_ms.encode = Some(base.timings_ms.encode.unwrap_or(0.0) + write_ms);
+    base.header.input = Some(input.display().to_string());
     base.output = Some(output.display().to_string());
     let mut warnings = decoded.warnings;
-    // The f32 warning of the image path does not apply: the file is what is stored.
-    warnings.extend(
-        base.warnings
-            .drain(..)
-            .filter(|w| !w.starts_with("storing these factors as f32")),
-    );
+    warnings.append(&mut base.warnings);
     if let Some(b) = report.container.budget_bytes {
         if report.container.file_bytes as u64 > b {
             warnings.push(format!(
@@ -232,8 +227,4 @@ pub fn compress_file(
     }
     base.warnings = warnings;
     Ok(report)
-}
-
-fn ms(t: Instant) -> f64 {
-    t.elapsed().as_secs_f64() * 1e3
 }

@@ -170,8 +170,7 @@ impl Header {
             .ok_or_else(|| Error::Limits("image dimensions overflow".into()))?;
         if width > MAX_SIDE || height > MAX_SIDE || pixels > max_pixels {
             return Err(Error::Limits(format!(
-                "{width}×{height} pixels exceed the limit of {max_pixels} pixels \
-                 (see --max-pixels)"
+                "{width}×{height} pixels exceed the limit of {max_pixels} pixels"
             )));
         }
         let tolerance = f32::from_le_bytes(bytes[20..24].try_into().expect("4 bytes"));

@@ -4,6 +4,7 @@
 use serde::Serialize;
 
 use super::Parsed;
+use crate::report::ReportHeader;
 
 /// One plane of a file.
 #[derive(Debug, Clone, Serialize)]
@@ -27,22 +28,13 @@ pub struct PlaneInfo {
 /// What `svdimg info` prints.
 #[derive(Debug, Clone, Serialize)]
 pub struct FileInfo {
-    /// `"svdimg.info/1"`.
+    /// `"svdimg.info/2"`.
     pub schema: &'static str,
-    /// The file, when it came from one.
-    pub file: Option<String>,
+    /// The file described and the image it holds.
+    #[serde(flatten)]
+    pub header: ReportHeader,
     /// Format version.
     pub version: u8,
-    /// Image width.
-    pub width: u32,
-    /// Image height.
-    pub height: u32,
-    /// "rgb", "ycbcr" or "luma" (also for greyscale inputs).
-    pub color: &'static str,
-    /// 8 or 16.
-    pub bit_depth: u8,
-    /// "none", "kept" (lossless section) or "compressed" (a plane).
-    pub alpha: &'static str,
     /// Quantization tolerance τ.
     pub tolerance: f32,
     /// Bytes of the whole file.
@@ -96,14 +88,12 @@ impl FileInfo {
             .collect();
         let (w, hh) = (u64::from(h.width), u64::from(h.height));
         FileInfo {
-            schema: "svdimg.info/1",
-            file,
+            schema: "svdimg.info/2",
+            header: ReportHeader {
+                input: file,
+                ..ReportHeader::of_layout(&layout)
+            },
             version: super::VERSION,
-            width: h.width,
-            height: h.height,
-            color: h.color.name(),
-            bit_depth: h.bit_depth,
-            alpha: crate::planes::alpha_name(h.alpha),
             tolerance: h.tolerance,
             file_bytes,
             header_bytes: parsed.header_bytes,

@@ -70,6 +70,7 @@
 
 pub mod budget;
 pub mod compress;
+pub mod file;
 pub mod header;
 pub mod info;
 pub mod quant;
@@ -82,7 +83,12 @@ use std::path::Path;
 use image::DynamicImage;
 
 pub use budget::Budget;
-pub use compress::{compress_file, compress_image, ContainerReport, SvdzCompressed, SvdzReport};
+pub use compress::{
+    compress_file, compress_image, ContainerReport, SvdzCompressed, SvdzOptions, SvdzReport,
+};
+pub use file::{
+    decompress_file, info_file, truncate_file, DecompressReport, SvdzFileOptions, TruncateReport,
+};
 pub use header::{Header, MAGIC, VERSION};
 pub use info::FileInfo;
 pub use quant::{QuantPlane, QuantTerm, QuantVector};
@@ -220,6 +226,12 @@ impl Container {
     /// The image these factors describe.
     #[must_use]
     pub fn render(&self) -> DynamicImage {
+        self.render_planes().1
+    }
+
+    /// The planes these factors describe (before rounding) and the image merged from them.
+    #[must_use]
+    pub fn render_planes(&self) -> (Vec<faer::Mat<f32>>, DynamicImage) {
         render::render_image(&self.planes, &self.header.layout(), self.alpha.as_deref())
     }
 

@@ -77,12 +77,18 @@ fn for_each_column(buf: &mut [f32], rows: usize, f: impl Fn(usize, &mut [f32])) 
     }
 }
 
-/// Renders every plane at its rank and merges them into an image (alpha from `alpha` when kept).
+/// Renders every plane at its rank and merges them into an image (alpha from `alpha` when kept);
+/// returns the planes too.
 #[must_use]
-pub fn render_image(planes: &[QuantPlane], layout: &Layout, alpha: Option<&[u16]>) -> DynamicImage {
+pub fn render_image(
+    planes: &[QuantPlane],
+    layout: &Layout,
+    alpha: Option<&[u16]>,
+) -> (Vec<Mat<f32>>, DynamicImage) {
     let mats: Vec<Mat<f32>> = planes
         .iter()
         .map(|p| render_plane(p, p.rank(), layout.height, layout.width))
         .collect();
-    planes::merge(&mats, layout, alpha)
+    let image = planes::merge(&mats, layout, alpha);
+    (mats, image)
 }

@@ -9,12 +9,15 @@
 //! cells on a white background. Under each tile a label: rank, PSNR (dB), SSIM, energy kept (%)
 //! and storage ratio (×), in DejaVu Sans (see [`crate::draw`]).
 
+use std::path::PathBuf;
 use std::sync::OnceLock;
 use std::time::Instant;
 
 use image::{DynamicImage, RgbaImage};
 use serde::Serialize;
 
+use crate::decode::DecodeLimits;
+use crate::encode::Overwrite;
 use crate::error::{Error, Result};
 use crate::factorize::{
     factorize_image_and_follow, follow_all, FactorizeOptions, Factorized, Factors,
@@ -24,12 +27,14 @@ use crate::planes;
 use crate::progress::{NoProgress, Progress, Stage};
 use crate::rank::RankSelect;
 use crate::rebuild::{channel_reports, rebuild};
-use crate::report::ChannelReport;
+use crate::report::{ChannelReport, ReportHeader, Timings};
 
+mod file;
 mod ranks;
 mod sheet;
 mod tiles;
 
+pub use file::{grid_csv, grid_file};
 use ranks::fixed_ranks;
 pub use ranks::{resolve_ranks, RankList, AUTO_ENERGY, AUTO_PERCENT};
 
@@ -41,9 +46,14 @@ pub const DEFAULT_TILE_WIDTH: (u32, u32) = (160, 320);
 /// Blank space around and between cells, in pixels.
 pub const GAP: u32 = 8;
 
-/// What a grid shows and how it is laid out.
+/// Everything that decides what `grid` does: what a grid shows, how it is laid out, and where
+/// it goes.
 #[derive(Debug, Clone, PartialEq)]
 pub struct GridOptions {
+    /// Colour mode, alpha, method, precision.
+    ///
+    /// Default: `FactorizeOptions::default()`.
+    pub factorize: FactorizeOptions,
     /// The ranks.
     ///
     /// Default: [`RankList::Auto`].
@@ -57,14 +67,40 @@ pub struct GridOptions {
     ///
     /// Default: `None`, the image's width kept within [`DEFAULT_TILE_WIDTH`].
     pub tile_width: Option<u32>,
+    /// The sheet ([`grid_file`]); its extension picks the format.
+    ///
+    /// Default: `None`, `<stem>.grid.png` beside the input.
+    pub output: Option<PathBuf>,
+    /// Where the numbers of every rank go as CSV ([`grid_file`]).
+    ///
+    /// Default: `None`, no CSV.
+    pub csv: Option<PathBuf>,
+    /// Where the quality plot goes, `.svg` or `.png` ([`grid_file`]).
+    ///
+    /// Default: `None`, no plot.
+    pub plot: Option<PathBuf>,
+    /// Size limits for decoding.
+    ///
+    /// Default: 100 megapixels.
+    pub limits: DecodeLimits,
+    /// Whether existing outputs are replaced (the input never is).
+    ///
+    /// Default: `Overwrite::Never`.
+    pub overwrite: Overwrite,
 }
 
 impl Default for GridOptions {
     fn default() -> Self {
         GridOptions {
+            factorize: FactorizeOptions::default(),
             ranks: RankList::Auto,
             columns: None,
             tile_width: None,
+            output: None,
+            csv: None,
+            plot: None,
+            limits: DecodeLimits::default(),
+            overwrite: Overwrite::Never,
         }
     }
 }
@@ -162,25 +198,7 @@ pub struct Grid {
     /// The factorization the tiles came from (planes, factors, energies).
     pub factorized: Factorized,
     /// Milliseconds: factorize, reconstruct (all tiles), metrics (all tiles), draw.
-    pub timings_ms: GridTimings,
-}
-
-/// Milliseconds per stage of a grid.
-#[derive(Debug, Clone, Copy, Default, Serialize)]
-pub struct GridTimings {
-    /// Reading and decoding the input (filled in by the caller).
-    pub decode: f64,
-    /// Splitting into planes and the SVDs, wall time (tiles made plane by plane run alongside
-    /// the SVDs and end within this time).
-    pub factorize: f64,
-    /// Rebuilding every tile (summed over tiles, which run side by side).
-    pub reconstruct: f64,
-    /// MSE, PSNR, SSIM of every tile (summed over tiles).
-    pub metrics: f64,
-    /// Scaling tiles, drawing labels, laying out the sheet.
-    pub draw: f64,
-    /// Encoding and writing the outputs (filled in by the caller).
-    pub encode: f64,
+    pub timings_ms: Timings,
 }
 
 /// Everything `grid` reports (JSON schema `svdimg.grid/1`).
@@ -188,32 +206,15 @@ pub struct GridTimings {
 pub struct GridReport {
     /// `"svdimg.grid/1"`.
     pub schema: &'static str,
-    /// The input path, if it came from a file.
-    pub input: Option<String>,
+    /// The input, the image and the SVD that ran.
+    #[serde(flatten)]
+    pub header: ReportHeader,
     /// The sheet written, if any.
     pub output: Option<String>,
     /// The CSV written, if any.
     pub csv: Option<String>,
     /// The plot written, if any.
     pub plot: Option<String>,
-    /// Image width.
-    pub width: usize,
-    /// Image height.
-    pub height: usize,
-    /// The colour mode in effect.
-    pub color: &'static str,
-    /// 8 or 16.
-    pub bit_depth: u8,
-    /// "none", "kept" or "compressed".
-    pub alpha: &'static str,
-    /// The SVD method that ran.
-    pub method: &'static str,
-    /// Why that method was chosen.
-    pub method_reason: String,
-    /// "f32" or "f64".
-    pub precision: &'static str,
-    /// Worker threads available.
-    pub threads: usize,
     /// The rank list as asked for: "auto" or "1,5,10%".
     pub rank_request: String,
     /// True when a requested rank was above `max_rank` and was clamped.
@@ -229,44 +230,26 @@ pub struct GridReport {
     /// Things the user should know.
     pub warnings: Vec<String>,
     /// Milliseconds per stage.
-    pub timings_ms: GridTimings,
+    pub timings_ms: Timings,
 }
 
 impl Grid {
     /// The report of this grid; `input`, `output`, `csv`, `plot` and the decode and encode
     /// timings are left for the caller.
     #[must_use]
-    pub fn report(&self, opts: &FactorizeOptions, request: &RankList) -> GridReport {
+    pub fn report(&self, opts: &GridOptions) -> GridReport {
         let l = &self.factorized.planes.layout;
         GridReport {
             schema: "svdimg.grid/1",
-            input: None,
+            header: ReportHeader::of_factorized(&self.factorized, opts.factorize.precision),
             output: None,
             csv: None,
             plot: None,
-            width: l.width,
-            height: l.height,
-            color: l.color.name(),
-            bit_depth: l.bit_depth,
-            alpha: l.alpha_name(),
-            method: self
-                .factorized
-                .factors
-                .first()
-                .map_or(crate::factorize::Method::Exact, |f| f.method)
-                .name(),
-            method_reason: self.factorized.method_reason.clone(),
-            precision: opts.precision.name(),
-            threads: crate::parallel::threads(),
-            rank_request: match request {
+            rank_request: match &opts.ranks {
                 RankList::Auto => "auto".into(),
                 RankList::Fixed(list) => list
                     .iter()
-                    .map(|s| match s {
-                        RankSelect::Percent(p) => format!("{p}%"),
-                        RankSelect::Rank(k) => k.to_string(),
-                        other => format!("{other:?}"),
-                    })
+                    .map(RankSelect::list_item)
                     .collect::<Vec<_>>()
                     .join(","),
             },
@@ -282,12 +265,8 @@ impl Grid {
 }
 
 /// Factorizes `img` once and builds the grid of `grid.ranks`.
-pub fn grid_image(
-    img: &DynamicImage,
-    opts: &FactorizeOptions,
-    grid: &GridOptions,
-    progress: &dyn Progress,
-) -> Result<Grid> {
+pub fn grid_image(img: &DynamicImage, grid: &GridOptions, progress: &dyn Progress) -> Result<Grid> {
+    let opts = &grid.factorize;
     grid.ranks.validate()?;
     if grid.columns == Some(0) {
         return Err(Error::Parameter("columns must be at least 1".into()));
@@ -295,7 +274,7 @@ pub fn grid_image(
     if grid.tile_width == Some(0) {
         return Err(Error::Parameter("tile width must be at least 1".into()));
     }
-    let mut timings = GridTimings::default();
+    let mut timings = Timings::default();
     let (w, h) = (img.width() as usize, img.height() as usize);
     let tile_width = grid
         .tile_width
@@ -327,7 +306,7 @@ pub fn grid_image(
             let k = fixed.as_ref().map_or(1, |(r, _)| r[follow_ups - 1 - j].0);
             Some(tiles::plane_tile(pl, p, f, k, &channels[p], tile))
         })?;
-    timings.factorize = ms(t);
+    timings.factorize = Some(ms(t));
     let (ranks, clamped) = match fixed {
         Some(fixed) => fixed,
         None => resolve_ranks(&grid.ranks, &fz),
@@ -351,11 +330,11 @@ pub fn grid_image(
 
     let t = Instant::now();
     let reference = reference_of(&fz.planes);
-    timings.metrics += ms(t);
+    Timings::add(&mut timings.metrics, ms(t));
     let mut tiles = Vec::with_capacity(ranks.len() + 1);
     let t = Instant::now();
     tiles.push(tiles::scale_tile(reference, tile_width));
-    timings.draw += ms(t);
+    Timings::add(&mut timings.draw, ms(t));
     let planes_n = fz.factors.len();
     let made: Vec<Vec<tiles::PlaneTile>> = followed
         .into_iter()
@@ -403,12 +382,12 @@ pub fn grid_image(
             tiles.push(tiles::assemble(&parts, kept_alpha.as_deref(), tile));
             results.push(grid_rank(&fz, *k, reason.clone(), &channels, &quality));
             for t in of_rank {
-                timings.reconstruct += t.ms[0];
-                timings.metrics += t.ms[1];
-                timings.draw += t.ms[2];
+                Timings::add(&mut timings.reconstruct, t.ms[0]);
+                Timings::add(&mut timings.metrics, t.ms[1]);
+                Timings::add(&mut timings.draw, t.ms[2]);
             }
         }
-        timings.draw += ms(t);
+        Timings::add(&mut timings.draw, ms(t));
         results
     };
 
@@ -418,7 +397,7 @@ pub fn grid_image(
         .collect();
     let layout = layout(&tiles, &labels, tile_width, grid.columns);
     let sheet = compose(&tiles, &labels, &layout, fz.planes.layout.alpha.is_some());
-    timings.draw += ms(t);
+    Timings::add(&mut timings.draw, ms(t));
     Ok(Grid {
         sheet,
         ranks: results,
@@ -440,7 +419,7 @@ fn by_image(
     reference: &DynamicImage,
     tile_width: u32,
     tiles: &mut Vec<RgbaImage>,
-    timings: &mut GridTimings,
+    timings: &mut Timings,
     progress: &dyn Progress,
 ) -> Vec<GridRank> {
     progress.begin(Stage::Reconstruct, ranks.len() as u64);
@@ -467,9 +446,9 @@ fn by_image(
     progress.end(Stage::Reconstruct);
     let mut results = Vec::with_capacity(ranks.len());
     for (entry, tile, reconstruct_ms, metrics_ms, draw_ms) in done {
-        timings.reconstruct += reconstruct_ms;
-        timings.metrics += metrics_ms;
-        timings.draw += draw_ms;
+        Timings::add(&mut timings.reconstruct, reconstruct_ms);
+        Timings::add(&mut timings.metrics, metrics_ms);
+        Timings::add(&mut timings.draw, draw_ms);
         tiles.push(tile);
         results.push(entry);
     }

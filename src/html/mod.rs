@@ -26,12 +26,13 @@ use faer::{Accum, Mat};
 use image::DynamicImage;
 use serde::Serialize;
 
-use crate::decode::{decode_file, DecodeLimits, Decoded};
+use crate::decode::{decode_stage, DecodeLimits};
 use crate::encode::{check_output, encode_to, write_atomically, OutputFormat, Overwrite};
 use crate::error::{Error, Result};
 use crate::factorize::{factorize_image, FactorizeOptions, Factorized};
 use crate::planes::{self, AlphaMode, ColorMode};
-use crate::progress::{Progress, Stage};
+use crate::progress::{ms, Progress, Stage};
+use crate::report::{ReportHeader, Timings};
 use crate::resample::Resample;
 
 pub use quantize::Bits;
@@ -126,38 +127,16 @@ pub struct PageBytes {
     pub code: usize,
 }
 
-/// Wall time of each stage in milliseconds.
-#[derive(Debug, Clone, Copy, Default, Serialize)]
-pub struct HtmlTimings {
-    /// Reading and decoding the input.
-    pub decode: f64,
-    /// The SVD of every plane.
-    pub factorize: f64,
-    /// Downscaling, quantizing, measuring the quantization error, the PSNR table.
-    pub prepare: f64,
-    /// Filling the template and writing the file.
-    pub write: f64,
-}
-
 /// What `svdimg html` reports.
 #[derive(Debug, Clone, Serialize)]
 pub struct HtmlReport {
-    /// `svdimg.html/1`.
+    /// `svdimg.html/2`.
     pub schema: &'static str,
-    /// Input path.
-    pub input: Option<String>,
+    /// The input, the image and the SVD that ran.
+    #[serde(flatten)]
+    pub header: ReportHeader,
     /// Output path.
     pub output: Option<String>,
-    /// Image width.
-    pub width: usize,
-    /// Image height.
-    pub height: usize,
-    /// Colour mode.
-    pub color: &'static str,
-    /// 8 or 16.
-    pub bit_depth: u8,
-    /// The SVD method that ran.
-    pub method: &'static str,
     /// The slider's highest rank.
     pub max_rank: usize,
     /// Whether `max_rank` was lowered to min(width, height).
@@ -181,7 +160,7 @@ pub struct HtmlReport {
     /// Sizes of the page's parts.
     pub bytes: PageBytes,
     /// Stage timings.
-    pub timings_ms: HtmlTimings,
+    pub timings_ms: Timings,
     /// Things the user should know.
     pub warnings: Vec<String>,
 }
@@ -199,7 +178,7 @@ pub struct Page {
 pub fn build_page(img: &DynamicImage, opts: &HtmlOptions, progress: &dyn Progress) -> Result<Page> {
     if opts.factorize.alpha == AlphaMode::Compress && img.color().has_alpha() {
         return Err(Error::Parameter(
-            "the page shows the colour channels only: --alpha compress is not supported by html"
+            "the page shows the colour channels only: compressing alpha is not supported by html"
                 .into(),
         ));
     }
@@ -235,14 +214,9 @@ pub fn build_page(img: &DynamicImage, opts: &HtmlOptions, progress: &dyn Progres
         ));
     }
     let report = HtmlReport {
-        schema: "svdimg.html/1",
-        input: None,
+        schema: "svdimg.html/2",
+        header: ReportHeader::of_factorized(&fz, factorize.precision),
         output: None,
-        width: w,
-        height: h,
-        color: layout.color.name(),
-        bit_depth: layout.bit_depth,
-        method: fz.method().name(),
         max_rank,
         max_rank_clamped: max_rank < opts.max_rank,
         view_width: data.view_w,
@@ -253,11 +227,11 @@ pub fn build_page(img: &DynamicImage, opts: &HtmlOptions, progress: &dyn Progres
         pixel_error_bound: data.pixel_bound,
         psnr_table: data.psnr_full.is_some(),
         bytes,
-        timings_ms: HtmlTimings {
-            decode: 0.0,
-            factorize: factorize_ms,
-            prepare: prepare_ms,
-            write: ms(t),
+        timings_ms: Timings {
+            factorize: Some(factorize_ms),
+            prepare: Some(prepare_ms),
+            encode: Some(ms(t)),
+            ..Timings::default()
         },
         warnings,
     };
@@ -272,12 +246,8 @@ pub fn html_file(
     progress: &dyn Progress,
 ) -> Result<HtmlReport> {
     check_output(Some(input), output, opts.overwrite)?;
-    let t = Instant::now();
-    progress.begin(Stage::Decode, 1);
-    let Decoded { image, .. } = decode_file(input, &opts.limits)?;
-    progress.end(Stage::Decode);
-    let decode_ms = ms(t);
-    let Page { html, mut report } = build_page(&image, opts, progress)?;
+    let (decoded, decode_ms) = decode_stage(input, &opts.limits, progress)?;
+    let Page { html, mut report } = build_page(&decoded.image, opts, progress)?;
     let t = Instant::now();
     progress.begin(Stage::Encode, 1);
     write_atomically(output, opts.overwrite, |w| {
@@ -285,10 +255,13 @@ pub fn html_file(
             .map_err(|e| Error::io(format!("cannot write {}", output.display()), e))
     })?;
     progress.end(Stage::Encode);
-    report.timings_ms.decode = decode_ms;
-    report.timings_ms.write += ms(t);
-    report.input = Some(input.display().to_string());
+    report.timings_ms.decode = Some(decode_ms);
+    Timings::add(&mut report.timings_ms.encode, ms(t));
+    report.header.input = Some(input.display().to_string());
     report.output = Some(output.display().to_string());
+    let mut warnings = decoded.warnings;
+    warnings.append(&mut report.warnings);
+    report.warnings = warnings;
     Ok(report)
 }
 
@@ -517,8 +490,4 @@ fn encode_png(samples: Vec<u8>, w: usize, h: usize, channels: usize) -> Result<V
     let mut out = Cursor::new(Vec::new());
     encode_to(&img, OutputFormat::Png, &mut out)?;
     Ok(out.into_inner())
-}
-
-fn ms(t: Instant) -> f64 {
-    t.elapsed().as_secs_f64() * 1000.0
 }
