@@ -23,33 +23,45 @@
 //! ```
 #![warn(missing_docs)]
 
-pub mod animation;
+// The core stages and the compress command built on them.
 pub mod batch;
-pub mod container;
 pub mod decode;
-pub mod draw;
 pub mod encode;
 pub mod error;
 pub mod explain;
 pub mod factorize;
-pub mod grid;
-pub mod html;
-pub mod layers;
 pub mod metrics;
 pub mod naming;
 pub mod options;
 mod parallel;
 pub mod pipeline;
 pub mod planes;
-pub mod plot;
 pub mod progress;
 pub mod rank;
 pub mod rebuild;
 pub mod reconstruct;
 pub mod report;
-pub mod resample;
-pub mod spectrum;
 mod ssim;
+
+// Features built on the core, each behind its Cargo feature.
+#[cfg(feature = "sheets")]
+pub mod animation;
+#[cfg(feature = "svdz")]
+pub mod container;
+#[cfg(feature = "sheets")]
+pub mod draw;
+#[cfg(all(feature = "sheets", feature = "plots"))]
+pub mod grid;
+#[cfg(feature = "html")]
+pub mod html;
+#[cfg(feature = "sheets")]
+pub mod layers;
+#[cfg(feature = "plots")]
+pub mod plot;
+#[cfg(any(feature = "sheets", feature = "html"))]
+pub mod resample;
+#[cfg(feature = "plots")]
+pub mod spectrum;
 
 pub use decode::{decode_bytes, decode_file, DecodeLimits, Decoded};
 pub use encode::{write_image, OutputFormat, Overwrite};

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-use cli::{Cli, Command};
+use cli::args::{Cli, Command};
 
 /// mimalloc keeps freed pages for reuse: `grid` and `batch` allocate and free full-size planes
 /// many times over, and the system allocator returned each to the kernel, which then faulted

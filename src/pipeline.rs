@@ -4,7 +4,6 @@
 use std::path::Path;
 use std::time::Instant;
 
-use faer::Mat;
 use image::DynamicImage;
 
 use crate::decode::{decode_bytes, decode_stage, Decoded};
@@ -17,7 +16,7 @@ use crate::options::CompressOptions;
 use crate::planes;
 use crate::progress::{ms, timed, Progress, Stage};
 use crate::rank::RankChoice;
-use crate::rebuild::{measure_planes, rebuild, Rebuilt};
+use crate::rebuild::{rebuild, Rebuilt};
 use crate::report::{ChannelReport, CompressReport, ReportHeader, Timings};
 
 /// The result of compressing one image in memory.
@@ -64,6 +63,7 @@ pub fn compress_image(
 /// `fz` at `choice` against the input, and builds the report (for outputs that are not rebuilt
 /// by [`rebuild`], such as the pixels a `.svdz` file decodes to).
 #[allow(clippy::too_many_arguments)]
+#[cfg(feature = "svdz")]
 pub(crate) fn measure(
     img: &DynamicImage,
     fz: &Factorized,
@@ -71,12 +71,12 @@ pub(crate) fn measure(
     opts: &CompressOptions,
     mut timings: Timings,
     progress: &dyn Progress,
-    recon: Vec<Mat<f32>>,
+    recon: Vec<faer::Mat<f32>>,
     image: &DynamicImage,
 ) -> CompressReport {
     let (reference, reference_ms) = timed(|| planes::reference(img, &fz.planes));
     let (channels, quality, metrics_ms) =
-        measure_planes(fz, &choice.ranks, &reference, recon, image, progress);
+        crate::rebuild::measure_planes(fz, &choice.ranks, &reference, recon, image, progress);
     timings.metrics = Some(reference_ms + metrics_ms);
     build_report(fz, choice, opts, timings, channels, &quality)
 }

@@ -149,6 +149,7 @@ pub(crate) struct ReferenceMean {
 /// None below 11 pixels on a side.
 #[must_use]
 #[track_caller]
+#[cfg_attr(not(all(feature = "sheets", feature = "plots")), allow(dead_code))]
 pub(crate) fn reference_mean<T: Copy + Into<f32> + Sync>(
     a: Channel<'_, T>,
     scale: f32,
@@ -256,6 +257,7 @@ fn ssim_of<S: Source>(
 /// The filtered mean of `a` over output columns `x0 .. x0 + n` of every output row, row after
 /// row: the same sums, in the same order, as [`Job::strip_sum`] forms for `mu_a`.
 #[inline(always)]
+#[cfg_attr(not(all(feature = "sheets", feature = "plots")), allow(dead_code))]
 fn mean_of_strip<S: Source>(a: &S, height: usize, x0: usize, n: usize) -> Vec<f64> {
     let (w, m) = (kernel(), n + 2 * RADIUS);
     let mut row = vec![0.0; m];
@@ -339,6 +341,7 @@ impl<S: Source> Vectorised for StripSum<'_, '_, S> {
 }
 
 /// [`mean_of_strip`] of one strip.
+#[cfg_attr(not(all(feature = "sheets", feature = "plots")), allow(dead_code))]
 struct StripMean<'a, S> {
     a: &'a S,
     height: usize,

@@ -7,7 +7,8 @@ use std::path::Path;
 use svdimg::batch::{self, FileOutcome};
 use svdimg::{CompressOptions, OutputFormat, OutputTarget};
 
-use super::{output, CompressArgs, Exit};
+use super::args::CompressArgs;
+use super::{output, run, Exit};
 
 /// Runs `compress`; one failing file does not stop the others.
 pub fn run(args: &CompressArgs) -> Exit {
@@ -111,7 +112,7 @@ fn run_one(args: &CompressArgs, opts: &CompressOptions, input: &Path) -> Exit {
         .filter(|o| svdimg::container::is_svdz_path(o))
     {
         let svdz = super::convert::svdz_options(args, opts.clone());
-        return output::run_and_emit(
+        return run::run_and_emit(
             input,
             &flags,
             |progress| svdimg::container::compress_file(input, out, &svdz, progress),
@@ -122,7 +123,7 @@ fn run_one(args: &CompressArgs, opts: &CompressOptions, input: &Path) -> Exit {
     if args.output.as_deref().is_some_and(|o| o.as_os_str() == "-") {
         return match std::fs::read(input) {
             Ok(bytes) => to_stdout(args, opts, &bytes, &input.display().to_string()),
-            Err(source) => output::fail(
+            Err(source) => run::fail(
                 input,
                 &svdimg::Error::Io {
                     action: "cannot read".into(),
@@ -131,7 +132,7 @@ fn run_one(args: &CompressArgs, opts: &CompressOptions, input: &Path) -> Exit {
             ),
         };
     }
-    output::run_and_emit(
+    run::run_and_emit(
         input,
         &flags,
         |progress| svdimg::compress_file(input, &target(args), opts, progress),
@@ -167,7 +168,7 @@ fn run_stdin(args: &CompressArgs, opts: &CompressOptions) -> Exit {
     }
     match args.output.as_deref() {
         Some(o) if o.as_os_str() == "-" => to_stdout(args, opts, &bytes, "-"),
-        Some(out) => output::run_and_emit(
+        Some(out) => run::run_and_emit(
             Path::new("-"),
             &super::convert::emit_flags(&args.common),
             |progress| svdimg::pipeline::compress_bytes_to_file(&bytes, "-", out, opts, progress),
@@ -211,12 +212,12 @@ fn to_stdout(args: &CompressArgs, opts: &CompressOptions, bytes: &[u8], name: &s
             match flags.report {
                 Some(path) => match output::write_report(&report, path, flags.overwrite) {
                     Ok(()) => Exit::Success,
-                    Err(e) => output::fail(path, &e),
+                    Err(e) => run::fail(path, &e),
                 },
                 None => Exit::Success,
             }
         }
-        Err(e) => output::fail(Path::new(name), &e),
+        Err(e) => run::fail(Path::new(name), &e),
     }
 }
 

@@ -14,14 +14,12 @@ use svdimg::html::{Bits, HtmlOptions};
 use svdimg::layers::{LayerView, LayersOptions};
 use svdimg::spectrum::SpectrumOptions;
 
-use super::grid::{GridArgs, RankListArg};
-use super::layers::{LayerViewArg, LayersArgs};
-use super::output::EmitFlags;
-use super::spectrum::SpectrumArgs;
-use super::{
-    AlphaArg, ColorArg, CommonArgs, CompressArgs, HtmlArgs, MethodArg, PrecisionArg, RankArgs,
-    RankValue, RdArgs, SvdzFileArgs,
+use super::args::{
+    AlphaArg, ColorArg, CommonArgs, CompressArgs, GridArgs, HtmlArgs, LayerViewArg, LayersArgs,
+    MethodArg, PrecisionArg, RankArgs, RdArgs, SpectrumArgs, SvdzFileArgs,
 };
+use super::parse::{RankListArg, RankValue};
+use super::run::EmitFlags;
 
 /// The rank selection the flags ask for (default: rank 50).
 pub fn rank_select(r: &RankArgs) -> RankSelect {

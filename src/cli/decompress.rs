@@ -2,12 +2,13 @@
 
 use svdimg::container::{decompress_file, DecompressReport};
 
-use super::{output, DecompressArgs, Exit};
+use super::args::DecompressArgs;
+use super::{output, run, Exit};
 
 /// Decodes one .svdz file and writes the image.
 pub fn run(args: &DecompressArgs) -> Exit {
     let opts = super::convert::svdz_file_options(&args.file);
-    output::run_and_emit(
+    run::run_and_emit(
         &args.input,
         &super::convert::svdz_emit_flags(&args.file),
         |progress| decompress_file(&args.input, &args.output, &opts, progress),

@@ -1,45 +1,14 @@
 //! `svdimg explain`: the SVD of a small matrix, step by step, as one does it on paper.
 
-use std::io::Read;
-use std::path::PathBuf;
-
-use clap::Args;
 use serde::Serialize;
+use std::io::Read;
 use svdimg::explain::{explain, parse_matrix, Explanation};
 
+use super::args::ExplainArgs;
 use super::{output, Exit};
 
 /// A matrix file larger than this cannot hold an 8×8 matrix anyone would type.
 const MAX_FILE_BYTES: u64 = 64 * 1024;
-
-/// `svdimg explain`.
-#[derive(Debug, Args)]
-pub struct ExplainArgs {
-    /// The matrix W: rows separated by ';' (or newlines), entries by spaces or commas, at most
-    /// 8×8. Example: "4 0; 3 5". Brackets are optional ("[[4, 0], [3, 5]]" works too).
-    #[arg(
-        value_name = "MATRIX",
-        required_unless_present = "file",
-        conflicts_with = "file",
-        allow_hyphen_values = true
-    )]
-    pub matrix: Option<String>,
-    /// Read the matrix from this text file instead (same syntax; one row per line works).
-    #[arg(long, value_name = "FILE")]
-    pub file: Option<PathBuf>,
-    /// Rank k of the approximation A_k shown at the end (clamped to min(m, n)).
-    #[arg(short = 'k', long = "rank", value_name = "K", default_value_t = 1,
-          value_parser = clap::value_parser!(u16).range(1..))]
-    pub rank: u16,
-    /// Decimals shown in the text.
-    #[arg(long, value_name = "N", default_value_t = 4,
-          value_parser = clap::value_parser!(u8).range(0..=15))]
-    pub digits: u8,
-    /// Print every intermediate (Gram matrix, eigenvalues, U, Σ, V, the check, A_k) as JSON on
-    /// stdout instead of the walk-through; numbers are full f64, not rounded.
-    #[arg(long)]
-    pub json: bool,
-}
 
 /// The JSON object `--json` prints: the explanation's fields after a schema tag.
 #[derive(Serialize)]

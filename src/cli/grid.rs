@@ -2,79 +2,15 @@
 //! CSV/JSON, and a plot of quality against rank and storage.
 
 use std::fmt::Write as _;
-use std::path::PathBuf;
-
-use clap::Args;
 use svdimg::grid::{grid_file, GridReport};
 
-use super::{output, parse_rank, CommonArgs, Exit, RankValue};
-
-/// `svdimg grid`.
-#[derive(Debug, Args)]
-pub struct GridArgs {
-    /// Input image (read by content, not by extension).
-    #[arg(value_name = "INPUT")]
-    pub input: PathBuf,
-    /// Ranks to show: numbers and percentages of min(width, height), comma-separated
-    /// (1,5,10,20,50,100 or 5%,10%), or "auto" (energy milestones 50…99.9 % and percent steps).
-    #[arg(long, value_name = "LIST", default_value = "auto", allow_hyphen_values = true,
-          value_parser = parse_rank_list)]
-    pub ranks: RankListArg,
-    /// The sheet; its extension picks the format (.png .jpg .webp .bmp .tiff .gif).
-    /// Default: <stem>.grid.png beside the input.
-    #[arg(short, long, value_name = "OUT")]
-    pub output: Option<PathBuf>,
-    /// Tiles per row (default: chosen for a sheet about 16:10 wide).
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
-    pub cols: Option<u16>,
-    /// Width of each tile in pixels (default: the image's width, kept within 160–320).
-    #[arg(long, value_name = "PX", value_parser = clap::value_parser!(u32).range(64..=8192))]
-    pub tile_width: Option<u32>,
-    /// Also write the numbers of every rank as CSV.
-    #[arg(long, value_name = "FILE")]
-    pub csv: Option<PathBuf>,
-    /// Also plot PSNR and SSIM against rank and storage ratio (.svg or .png).
-    #[arg(long, value_name = "FILE")]
-    pub plot: Option<PathBuf>,
-    #[command(flatten)]
-    #[allow(missing_docs)]
-    pub common: CommonArgs,
-}
-
-/// `--ranks` as typed.
-#[derive(Debug, Clone, PartialEq)]
-pub enum RankListArg {
-    /// `auto`
-    Auto,
-    /// `1,5,10%`
-    List(Vec<RankValue>),
-}
-
-/// Parses `auto` or a comma-separated list of ranks and percentages.
-pub fn parse_rank_list(s: &str) -> Result<RankListArg, String> {
-    let t = s.trim();
-    if t.eq_ignore_ascii_case("auto") {
-        return Ok(RankListArg::Auto);
-    }
-    if t.is_empty() {
-        return Err("the rank list is empty (try 1,5,10,50 or auto)".into());
-    }
-    t.split(',')
-        .map(|item| {
-            if item.trim().is_empty() {
-                Err(format!("'{s}' has an empty item (try 1,5,10,50)"))
-            } else {
-                parse_rank(item)
-            }
-        })
-        .collect::<Result<Vec<_>, _>>()
-        .map(RankListArg::List)
-}
+use super::args::GridArgs;
+use super::{output, run, Exit};
 
 /// Runs `grid`.
 pub fn run(args: &GridArgs) -> Exit {
     let opts = super::convert::grid_options(args);
-    output::run_and_emit(
+    run::run_and_emit(
         &args.input,
         &super::convert::emit_flags(&args.common),
         |progress| grid_file(&args.input, &opts, progress),
@@ -138,25 +74,4 @@ pub fn grid_text(r: &GridReport) -> String {
     }
     s.push_str(&output::timings_line(&r.timings_ms));
     s
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn rank_lists_parse_or_say_why_not() {
-        assert_eq!(parse_rank_list("auto"), Ok(RankListArg::Auto));
-        assert_eq!(
-            parse_rank_list("1, 5,10%"),
-            Ok(RankListArg::List(vec![
-                RankValue::Count(1),
-                RankValue::Count(5),
-                RankValue::Percent(10.0)
-            ]))
-        );
-        for bad in ["", " ", "0", "-3", "abc", "1,,5", "5,", "150%"] {
-            assert!(parse_rank_list(bad).is_err(), "{bad:?}");
-        }
-    }
 }

@@ -5,7 +5,8 @@ use std::path::{Path, PathBuf};
 
 use svdimg::html::{html_file, HtmlReport};
 
-use super::{output, Exit, HtmlArgs};
+use super::args::HtmlArgs;
+use super::{output, run, Exit};
 
 /// Runs `html`.
 pub fn run(args: &HtmlArgs) -> Exit {
@@ -14,7 +15,7 @@ pub fn run(args: &HtmlArgs) -> Exit {
         .output
         .clone()
         .unwrap_or_else(|| default_output(&args.input));
-    output::run_and_emit(
+    run::run_and_emit(
         &args.input,
         &super::convert::emit_flags(&args.common),
         |progress| html_file(&args.input, &out, &opts, progress),

@@ -5,8 +5,9 @@ use std::fmt::Write as _;
 use svdimg::container::{info_file, FileInfo};
 use svdimg::AlphaHandling;
 
-use super::output::{self, EmitFlags};
-use super::{Exit, InfoArgs};
+use super::args::InfoArgs;
+use super::run::{self, EmitFlags};
+use super::Exit;
 
 /// Prints the description of one .svdz file.
 pub fn run(args: &InfoArgs) -> Exit {
@@ -17,7 +18,7 @@ pub fn run(args: &InfoArgs) -> Exit {
         overwrite: svdimg::Overwrite::Never,
     };
     let limits = super::convert::limits(args.max_pixels);
-    output::run_and_emit(
+    run::run_and_emit(
         &args.input,
         &flags,
         |_| info_file(&args.input, &limits),

@@ -5,12 +5,13 @@ use std::fmt::Write as _;
 
 use svdimg::container::rd::{rd_file, RdTable};
 
-use super::{output, Exit, RdArgs};
+use super::args::RdArgs;
+use super::{run, Exit};
 
 /// Runs the comparison on one image.
 pub fn run(args: &RdArgs) -> Exit {
     let opts = super::convert::rd_options(args);
-    output::run_and_emit(
+    run::run_and_emit(
         &args.input,
         &super::convert::emit_flags(&args.common),
         |progress| rd_file(&args.input, &opts, progress),

@@ -2,35 +2,16 @@
 //! that reach 50, 90, 95, 99 and 99.9 % of the energy, a plot and a CSV of all of them.
 
 use std::fmt::Write as _;
-use std::path::PathBuf;
-
-use clap::Args;
 use svdimg::spectrum::{spectrum_file, SpectrumReport};
 use svdimg::AlphaHandling;
 
-use super::{output, CommonArgs, Exit};
-
-/// `svdimg spectrum`.
-#[derive(Debug, Args)]
-pub struct SpectrumArgs {
-    /// Input image (read by content, not by extension).
-    #[arg(value_name = "INPUT")]
-    pub input: PathBuf,
-    /// Plot σᵢ per channel on a log scale with the energy kept on a second axis (.svg or .png).
-    #[arg(long, value_name = "FILE")]
-    pub plot: Option<PathBuf>,
-    /// Write every singular value and the cumulative energy per channel as CSV.
-    #[arg(long, value_name = "FILE")]
-    pub csv: Option<PathBuf>,
-    #[command(flatten)]
-    #[allow(missing_docs)]
-    pub common: CommonArgs,
-}
+use super::args::SpectrumArgs;
+use super::{run, Exit};
 
 /// Runs `spectrum`.
 pub fn run(args: &SpectrumArgs) -> Exit {
     let opts = super::convert::spectrum_options(args);
-    output::run_and_emit(
+    run::run_and_emit(
         &args.input,
         &super::convert::emit_flags(&args.common),
         |progress| spectrum_file(&args.input, &opts, progress),

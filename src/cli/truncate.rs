@@ -2,12 +2,13 @@
 
 use svdimg::container::truncate_file;
 
-use super::{info::info_text, output, Exit, TruncateArgs};
+use super::args::TruncateArgs;
+use super::{info::info_text, run, Exit};
 
 /// Cuts one file to rank `-k` and writes it.
 pub fn run(args: &TruncateArgs) -> Exit {
     let opts = super::convert::svdz_file_options(&args.file);
-    output::run_and_emit(
+    run::run_and_emit(
         &args.input,
         &super::convert::svdz_emit_flags(&args.file),
         |_| truncate_file(&args.input, &args.output, args.rank as usize, &opts),

@@ -74,6 +74,7 @@ pub mod file;
 pub mod header;
 pub mod info;
 pub mod quant;
+#[cfg(feature = "plots")]
 pub mod rd;
 pub mod render;
 pub mod section;

@@ -24,7 +24,9 @@ use serde::Serialize;
 use crate::error::Result;
 
 pub use auto::{choose, largest_truncated, resolve, Choice};
-pub(crate) use follow::{factorize_planes_then, follow_all};
+pub(crate) use follow::factorize_planes_then;
+#[cfg(all(feature = "sheets", feature = "plots"))]
+pub(crate) use follow::follow_all;
 pub use image::{
     factorize_image, factorize_image_and_follow, factorize_image_for, factorize_planes,
     FactorizeOptions, Factorized,
