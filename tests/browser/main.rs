@@ -11,7 +11,7 @@
 //! "SKIPPED: no chromium" to the terminal and returns; with `SVDIMG_REQUIRE_BROWSER=1` (set by
 //! CI) it fails instead.
 
-#[path = "../common/mod.rs"]
+#[path = "../it/common.rs"]
 mod common;
 mod webdriver;
 
@@ -19,7 +19,7 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use common::{run, sample, stderr, stdout, tmp};
+use common::{assert_close_pixels, compress_exact, html_page, s, sample, tmp};
 use serde_json::{json, Value};
 use webdriver::Browser;
 
@@ -68,10 +68,6 @@ fn browser_paths() -> Option<(PathBuf, PathBuf)> {
     }
 }
 
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
-}
-
 fn file_url(p: &Path) -> String {
     let abs = p.canonicalize().unwrap();
     let mut url = String::from("file://");
@@ -84,43 +80,6 @@ fn file_url(p: &Path) -> String {
         }
     }
     url
-}
-
-/// `svdimg compress -k K`: its RGB pixels and its PSNR.
-fn compress(input: &Path, k: usize, dir: &Path) -> (Vec<u8>, f64) {
-    let out = dir.join(format!("c{k}.png"));
-    let ks = k.to_string();
-    let o = run(&[
-        "compress",
-        s(input),
-        "-k",
-        &ks,
-        "--method",
-        "exact",
-        "-o",
-        s(&out),
-        "--force",
-        "--json",
-    ]);
-    assert!(o.status.success(), "{}", stderr(&o));
-    let report: Value = serde_json::from_str(&stdout(&o)).unwrap();
-    (
-        image::open(&out).unwrap().to_rgb8().into_raw(),
-        report["psnr"].as_f64().unwrap(),
-    )
-}
-
-fn make_page(input: &Path, out: &Path, max_rank: &str) {
-    let o = run(&[
-        "html",
-        s(input),
-        "-o",
-        s(out),
-        "--max-rank",
-        max_rank,
-        "--force",
-    ]);
-    assert!(o.status.success(), "{}", stderr(&o));
 }
 
 /// Sets the slider as a user would (value + input event) and waits for the redraw.
@@ -157,25 +116,7 @@ fn canvas_rgb(b: &Browser) -> Vec<u8> {
     image::load_from_memory(&png).unwrap().to_rgb8().into_raw()
 }
 
-/// At most one level apart, and in under 0.5 % of samples.
-fn assert_close(page: &[u8], reference: &[u8], what: &str) -> f64 {
-    assert_eq!(page.len(), reference.len(), "{what}: sizes");
-    let mut off = 0usize;
-    for (&a, &b) in page.iter().zip(reference) {
-        let d = (i32::from(a) - i32::from(b)).abs();
-        assert!(d <= 1, "{what}: a sample differs by {d} levels");
-        off += usize::from(d == 1);
-    }
-    let fraction = off as f64 / page.len() as f64;
-    assert!(
-        fraction < 0.005,
-        "{what}: {:.3} % of samples differ",
-        100.0 * fraction
-    );
-    fraction
-}
-
-fn save(dir: &Path, name: &str, png: &[u8]) -> PathBuf {
+fn save_screenshot(dir: &Path, name: &str, png: &[u8]) -> PathBuf {
     let path = dir.join(name);
     std::fs::write(&path, png).unwrap();
     let img = image::load_from_memory(png).expect("a PNG screenshot");
@@ -201,7 +142,7 @@ fn the_page_in_headless_chromium_matches_compress() {
     std::fs::create_dir_all(&shots).unwrap();
     let input = sample("coffee.png");
     let page = dir.path().join("coffee.html");
-    make_page(&input, &page, "100");
+    html_page(&input, &page, &["--max-rank", "100"]);
     let original = image::open(&input).unwrap().to_rgb8().into_raw();
 
     let browser = Browser::start(s(&chromium), s(&driver), &dir.path().join("profile"));
@@ -214,9 +155,9 @@ fn the_page_in_headless_chromium_matches_compress() {
     // Three ranks: pixels and PSNR against `svdimg compress -k`.
     for k in [3, 25, 100] {
         set_rank(&browser, k);
-        let (pixels, psnr) = compress(&input, k, dir.path());
+        let (pixels, psnr, _) = compress_exact(&input, k, &[], dir.path());
         let shown = canvas_rgb(&browser);
-        let off = assert_close(&shown, &pixels, &format!("rank {k}"));
+        let off = assert_close_pixels(&shown, &pixels, &format!("rank {k}"));
         let text = browser.run(
             "return document.getElementById('psnr').textContent;",
             json!([]),
@@ -246,7 +187,7 @@ fn the_page_in_headless_chromium_matches_compress() {
             100.0 * off
         ));
     }
-    save(&shots, "desktop.png", &browser.screenshot());
+    save_screenshot(&shots, "desktop.png", &browser.screenshot());
 
     // Arrow keys on the slider.
     browser.send_keys("#rank", "\u{E012}\u{E012}"); // ← ←
@@ -264,7 +205,7 @@ fn the_page_in_headless_chromium_matches_compress() {
         "svdimgPage.state().mode === 'diff'",
         Duration::from_secs(10),
     );
-    let (pixels, _) = compress(&input, 25, dir.path());
+    let (pixels, _, _) = compress_exact(&input, 25, &[], dir.path());
     let expected: Vec<u8> = pixels
         .iter()
         .zip(&original)
@@ -276,12 +217,12 @@ fn the_page_in_headless_chromium_matches_compress() {
         (off as f64) < 0.005 * diff.len() as f64,
         "difference view: {off} samples differ"
     );
-    save(&shots, "difference.png", &browser.screenshot());
+    save_screenshot(&shots, "difference.png", &browser.screenshot());
     browser.run(
         "document.querySelector('input[value=split]').click();",
         json!([]),
     );
-    save(&shots, "split.png", &browser.screenshot());
+    save_screenshot(&shots, "split.png", &browser.screenshot());
     browser.run(
         "document.querySelector('input[value=side]').click();",
         json!([]),
@@ -299,7 +240,7 @@ fn the_page_in_headless_chromium_matches_compress() {
         scroll <= inner,
         "phone width: the page is {scroll} px wide in a {inner} px window"
     );
-    save(&shots, "phone.png", &browser.screenshot());
+    save_screenshot(&shots, "phone.png", &browser.screenshot());
     browser.resize(1400, 1800);
 
     // Redraw time on a 1-megapixel image at k = 100 (reported, not asserted: wall-clock).
@@ -308,7 +249,7 @@ fn the_page_in_headless_chromium_matches_compress() {
         .save(&big)
         .unwrap();
     let big_page = dir.path().join("megapixel.html");
-    make_page(&big, &big_page, "100");
+    html_page(&big, &big_page, &["--max-rank", "100"]);
     browser.goto(&file_url(&big_page));
     browser.wait_for(
         "window.svdimgPage && svdimgPage.state().done",

@@ -1,24 +1,15 @@
 //! Batch work: folders, templates, one bad file among good ones, JSON Lines in input order,
 //! standard input and output, and Ctrl-C leaving nothing partial.
 
-mod common;
-
 use std::io::Write;
 use std::path::Path;
 use std::process::Stdio;
 
-use common::{files_in, run, stderr, stdout, tmp};
-use image::DynamicImage;
+use crate::common::{self, files_in, run, s, stderr, stdout, tmp};
 use serde_json::Value;
 
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
-}
-
 fn write_photo(dir: &Path, name: &str, w: u32, h: u32, seed: u64) {
-    DynamicImage::ImageRgb8(common::photo_like(w, h, seed))
-        .save(dir.join(name))
-        .unwrap();
+    common::save(common::photo_like(w, h, seed), dir, name);
 }
 
 #[test]
@@ -167,12 +158,7 @@ fn bad_name_templates_are_refused() {
             "-k",
             "2",
         ]);
-        assert_eq!(o.status.code(), Some(1), "{template}");
-        assert!(
-            stderr(&o).contains("template"),
-            "{template}: {}",
-            stderr(&o)
-        );
+        common::assert_error(template, &o, 1, &["template"]);
     }
     assert_eq!(files_in(dir.path()), ["x.png"]);
 }

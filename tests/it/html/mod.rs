@@ -3,172 +3,13 @@
 //! `svdimg compress -k` writes, within the quantization error the page states; the PSNR the page
 //! computes that way must equal svdimg's to 0.01 dB.
 
-mod common;
+mod page;
 
-use std::path::Path;
-
-use base64::Engine as _;
-use common::{run, sample, stderr, stdout, tmp};
-use serde_json::Value;
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
-}
-
-/// One plane's decoded vectors: σᵢ·ũᵢ and ṽᵢ for every i.
-type PlaneVectors = (Vec<Vec<f64>>, Vec<Vec<f64>>);
-
-/// A page taken apart: its metadata, its decoded factors, its original.
-struct ParsedPage {
-    html: String,
-    meta: Value,
-    /// Per plane: `us[i]` = σᵢ·ũᵢ (view height), `v[i]` = ṽᵢ (view width).
-    planes: Vec<PlaneVectors>,
-    original: image::DynamicImage,
-}
-
-/// The text between `start` (exclusive) and the next `end`.
-fn between<'a>(text: &'a str, start: &str, end: &str) -> &'a str {
-    let from = text
-        .find(start)
-        .unwrap_or_else(|| panic!("page lacks {start}"))
-        + start.len();
-    let to = from + text[from..].find(end).expect("element closed");
-    &text[from..to]
-}
-
-fn parse(path: &Path) -> ParsedPage {
-    let html = std::fs::read_to_string(path).unwrap();
-    let json = between(
-        &html,
-        r#"<script type="application/json" id="svdimg-data">"#,
-        "</script>",
-    );
-    let meta: Value = serde_json::from_str(json).unwrap();
-    let b64 = base64::engine::general_purpose::STANDARD;
-    let factors = b64
-        .decode(
-            between(
-                &html,
-                r#"<script type="text/plain" id="svdimg-factors">"#,
-                "</script>",
-            )
-            .trim(),
-        )
-        .unwrap();
-    let png = b64
-        .decode(between(&html, r#"src="data:image/png;base64,"#, "\""))
-        .unwrap();
-    let original = image::load_from_memory(&png).unwrap();
-    let (vh, vw) = (
-        meta["view"]["height"].as_u64().unwrap() as usize,
-        meta["view"]["width"].as_u64().unwrap() as usize,
-    );
-    let k = meta["max_rank"].as_u64().unwrap() as usize;
-    let bits = meta["bits"].as_u64().unwrap();
-    let (q, size) = if bits == 16 { (32767.0, 2) } else { (127.0, 1) };
-    let mut at = 0usize;
-    let mut read = |len: usize, factor: f64| -> Vec<f64> {
-        let out = (0..len)
-            .map(|i| {
-                let o = at + i * size;
-                let stored = if size == 2 {
-                    f64::from(i16::from_le_bytes([factors[o], factors[o + 1]]))
-                } else {
-                    f64::from(factors[o] as i8)
-                };
-                stored * factor
-            })
-            .collect();
-        at += len * size;
-        out
-    };
-    let mut planes = Vec::new();
-    for p in meta["planes"].as_array().unwrap() {
-        let f = |key: &str, i: usize| p[key][i].as_f64().unwrap();
-        let us: Vec<Vec<f64>> = (0..k)
-            .map(|i| {
-                read(vh, f("scale_u", i) / q)
-                    .into_iter()
-                    .map(|x| x * f("sigma", i))
-                    .collect()
-            })
-            .collect();
-        let v: Vec<Vec<f64>> = (0..k).map(|i| read(vw, f("scale_v", i) / q)).collect();
-        planes.push((us, v));
-    }
-    assert_eq!(
-        at,
-        factors.len(),
-        "the factor block holds exactly K vectors per side"
-    );
-    ParsedPage {
-        html,
-        meta,
-        planes,
-        original,
-    }
-}
-
-impl ParsedPage {
-    fn view(&self) -> (usize, usize) {
-        (
-            self.meta["view"]["height"].as_u64().unwrap() as usize,
-            self.meta["view"]["width"].as_u64().unwrap() as usize,
-        )
-    }
-
-    /// Σ_{i<k} σᵢ ũᵢ ṽᵢᵀ of plane `p`, row-major, in f64.
-    fn rebuild(&self, p: usize, k: usize) -> Vec<f64> {
-        let (vh, vw) = self.view();
-        let (us, v) = &self.planes[p];
-        let mut out = vec![0.0; vh * vw];
-        for i in 0..k {
-            for r in 0..vh {
-                let a = us[i][r];
-                for c in 0..vw {
-                    out[r * vw + c] += a * v[i][c];
-                }
-            }
-        }
-        out
-    }
-
-    /// The 8-bit RGB (or grey) image the page shows at rank k, as svdimg rounds.
-    fn pixels(&self, k: usize) -> Vec<u8> {
-        let planes: Vec<Vec<f64>> = (0..self.planes.len()).map(|p| self.rebuild(p, k)).collect();
-        let to8 = |x: f64| (x.clamp(0.0, 1.0) * 255.0).round() as u8;
-        let color = self.meta["color"].as_str().unwrap();
-        let mut out = Vec::new();
-        #[allow(clippy::needless_range_loop)] // one index into several planes
-        for px in 0..planes[0].len() {
-            match color {
-                "luma" => out.push(to8(planes[0][px])),
-                "ycbcr" => {
-                    let (y, cb, cr) = (planes[0][px], planes[1][px] - 0.5, planes[2][px] - 0.5);
-                    out.push(to8(y + 1.402 * cr));
-                    out.push(to8(y
-                        - 0.344_136_286_201_022 * cb
-                        - 0.714_136_286_201_022 * cr));
-                    out.push(to8(y + 1.772 * cb));
-                }
-                _ => out.extend((0..3).map(|c| to8(planes[c][px]))),
-            }
-        }
-        out
-    }
-
-    fn original_samples(&self) -> Vec<u8> {
-        match self.meta["color"].as_str().unwrap() {
-            "luma" => self.original.to_luma8().into_raw(),
-            _ => self.original.to_rgb8().into_raw(),
-        }
-    }
-
-    fn quant_bound(&self) -> f64 {
-        self.meta["pixel_error_bound"].as_f64().unwrap()
-    }
-}
+use crate::common::{
+    self, assert_close_pixels, assert_error, compress_exact, html_page, run, s, sample, stderr,
+    stdout, tmp,
+};
+use page::{between, parse};
 
 fn psnr8(a: &[u8], b: &[u8]) -> f64 {
     let sq: f64 = a
@@ -179,66 +20,11 @@ fn psnr8(a: &[u8], b: &[u8]) -> f64 {
     10.0 * (255.0f64 * 255.0 / (sq / a.len() as f64)).log10()
 }
 
-/// `svdimg compress -k K --json`: the written pixels and the reported PSNR.
-fn compress(input: &Path, k: usize, extra: &[&str], dir: &Path) -> (Vec<u8>, f64, Value) {
-    let out = dir.join(format!("c{k}.png"));
-    let ks = k.to_string();
-    let mut args = vec![
-        "compress",
-        s(input),
-        "-k",
-        &ks,
-        "--method",
-        "exact",
-        "-o",
-        s(&out),
-        "--force",
-        "--json",
-    ];
-    args.extend_from_slice(extra);
-    let o = run(&args);
-    assert!(o.status.success(), "{}", stderr(&o));
-    let report: Value = serde_json::from_str(&stdout(&o)).unwrap();
-    let img = image::open(&out).unwrap();
-    let pixels = if img.color().channel_count() == 1 {
-        img.to_luma8().into_raw()
-    } else {
-        img.to_rgb8().into_raw()
-    };
-    (pixels, report["psnr"].as_f64().unwrap(), report)
-}
-
-fn make_page(input: &Path, out: &Path, extra: &[&str]) -> Value {
-    let mut args = vec!["html", s(input), "-o", s(out), "--json"];
-    args.extend_from_slice(extra);
-    let o = run(&args);
-    assert!(o.status.success(), "{}", stderr(&o));
-    serde_json::from_str(&stdout(&o)).unwrap()
-}
-
-/// Pixels differ by at most one level, and only in a small fraction of samples (where the
-/// unrounded value lies within the quantization error of a rounding boundary).
-fn assert_close(page: &[u8], reference: &[u8], what: &str) {
-    assert_eq!(page.len(), reference.len());
-    let mut off = 0usize;
-    for (&a, &b) in page.iter().zip(reference) {
-        let d = (i32::from(a) - i32::from(b)).abs();
-        assert!(d <= 1, "{what}: a sample differs by {d} levels");
-        off += usize::from(d == 1);
-    }
-    let fraction = off as f64 / page.len() as f64;
-    assert!(
-        fraction < 0.005,
-        "{what}: {:.3} % of samples differ by one level",
-        100.0 * fraction
-    );
-}
-
 #[test]
 fn embedded_factors_rebuild_what_compress_writes() {
     let dir = tmp();
     let page_path = dir.path().join("coffee.html");
-    let report = make_page(&sample("coffee.png"), &page_path, &["--max-rank", "60"]);
+    let report = html_page(&sample("coffee.png"), &page_path, &["--max-rank", "60"]);
     let page = parse(&page_path);
     assert_eq!(page.meta["view"]["downscaled"], false);
     assert_eq!(report["downscaled"], false);
@@ -255,9 +41,9 @@ fn embedded_factors_rebuild_what_compress_writes() {
     let bound = page.quant_bound();
     assert!(bound > 0.0 && bound < 0.5, "16-bit bound {bound} levels");
     for k in [1, 12, 60] {
-        let (pixels, psnr, json) = compress(&sample("coffee.png"), k, &[], dir.path());
+        let (pixels, psnr, json) = compress_exact(&sample("coffee.png"), k, &[], dir.path());
         let shown = page.pixels(k);
-        assert_close(&shown, &pixels, &format!("rank {k}"));
+        assert_close_pixels(&shown, &pixels, &format!("rank {k}"));
         let page_psnr = psnr8(&shown, &input);
         assert!(
             (page_psnr - psnr).abs() < 0.01,
@@ -283,7 +69,7 @@ fn unrounded_reconstruction_is_within_the_stated_bound() {
     // The library's own f32 reconstruction against the page's factors, before rounding.
     let dir = tmp();
     let page_path = dir.path().join("chelsea.html");
-    let report = make_page(&sample("chelsea.png"), &page_path, &["--max-rank", "40"]);
+    let report = html_page(&sample("chelsea.png"), &page_path, &["--max-rank", "40"]);
     let page = parse(&page_path);
     let img = image::open(sample("chelsea.png")).unwrap();
     let fz = svdimg::factorize_image(
@@ -350,7 +136,7 @@ fn area(from: usize, to: usize) -> Vec<Vec<(usize, f64)>> {
 fn downscaled_view_is_exact_and_full_size_psnr_is_svdimgs() {
     let dir = tmp();
     let page_path = dir.path().join("coffee.html");
-    let report = make_page(
+    let report = html_page(
         &sample("coffee.png"),
         &page_path,
         &["--max-rank", "30", "--view-pixels", "20000"],
@@ -374,7 +160,7 @@ fn downscaled_view_is_exact_and_full_size_psnr_is_svdimgs() {
     )
     .unwrap();
     for k in [1, 7, 30] {
-        let (_, psnr, _) = compress(&sample("coffee.png"), k, &[], dir.path());
+        let (_, psnr, _) = compress_exact(&sample("coffee.png"), k, &[], dir.path());
         let full = table[k - 1].as_f64().unwrap();
         assert!(
             (full - psnr).abs() < 0.01,
@@ -431,43 +217,43 @@ fn sixteen_bit_grey_and_ycbcr_pages() {
     let p16 = dir.path().join("sixteen.png");
     img16.save(&p16).unwrap();
     let page16 = dir.path().join("sixteen.html");
-    let report = make_page(&p16, &page16, &["--max-rank", "10"]);
+    let report = html_page(&p16, &page16, &["--max-rank", "10"]);
     assert_eq!(report["bit_depth"], 16);
     assert_eq!(report["psnr_table"], true);
     let table = parse(&page16).meta["psnr_full"].clone();
     for k in [2, 10] {
-        let (_, psnr, _) = compress(&p16, k, &[], dir.path());
+        let (_, psnr, _) = compress_exact(&p16, k, &[], dir.path());
         assert!((table[k - 1].as_f64().unwrap() - psnr).abs() < 0.01);
     }
 
     // Greyscale input: one plane, grey pixels.
     let grey = dir.path().join("camera.html");
-    make_page(&sample("camera.png"), &grey, &["--max-rank", "20"]);
+    html_page(&sample("camera.png"), &grey, &["--max-rank", "20"]);
     let page = parse(&grey);
     assert_eq!(page.meta["color"], "luma");
     assert_eq!(page.planes.len(), 1);
-    let (pixels, psnr, _) = compress(&sample("camera.png"), 20, &[], dir.path());
+    let (pixels, psnr, _) = compress_exact(&sample("camera.png"), 20, &[], dir.path());
     let shown = page.pixels(20);
-    assert_close(&shown, &pixels, "grey rank 20");
+    assert_close_pixels(&shown, &pixels, "grey rank 20");
     assert!((psnr8(&shown, &page.original_samples()) - psnr).abs() < 0.01);
 
     // YCbCr: planes converted back to RGB before rounding, as compress does.
     let ycc = dir.path().join("chelsea.html");
-    make_page(
+    html_page(
         &sample("chelsea.png"),
         &ycc,
         &["--max-rank", "15", "--color", "ycbcr"],
     );
     let page = parse(&ycc);
     assert_eq!(page.meta["color"], "ycbcr");
-    let (pixels, psnr, _) = compress(
+    let (pixels, psnr, _) = compress_exact(
         &sample("chelsea.png"),
         15,
         &["--color", "ycbcr"],
         dir.path(),
     );
     let shown = page.pixels(15);
-    assert_close(&shown, &pixels, "ycbcr rank 15");
+    assert_close_pixels(&shown, &pixels, "ycbcr rank 15");
     assert!((psnr8(&shown, &page.original_samples()) - psnr).abs() < 0.01);
 }
 
@@ -475,8 +261,8 @@ fn sixteen_bit_grey_and_ycbcr_pages() {
 fn eight_bit_factors_halve_the_data_and_state_a_larger_error() {
     let dir = tmp();
     let (a, b) = (dir.path().join("a.html"), dir.path().join("b.html"));
-    let r16 = make_page(&sample("chelsea.png"), &a, &["--max-rank", "50"]);
-    let r8 = make_page(
+    let r16 = html_page(&sample("chelsea.png"), &a, &["--max-rank", "50"]);
+    let r8 = html_page(
         &sample("chelsea.png"),
         &b,
         &["--max-rank", "50", "--bits", "8"],
@@ -490,7 +276,7 @@ fn eight_bit_factors_halve_the_data_and_state_a_larger_error() {
     assert_eq!(page.meta["bits"], 8);
     assert!(page.quant_bound() > 50.0 * parse(&a).quant_bound());
     // The stated bound still holds for the 8-bit page's pixels (plus one level of rounding).
-    let (pixels, _, _) = compress(&sample("chelsea.png"), 50, &[], dir.path());
+    let (pixels, _, _) = compress_exact(&sample("chelsea.png"), 50, &[], dir.path());
     let worst = page
         .pixels(50)
         .iter()
@@ -573,16 +359,13 @@ fn errors_are_one_line_and_leave_no_file() {
     let out = dir.path().join("p.html");
     std::fs::write(&out, "keep me").unwrap();
     let o = run(&["html", s(&sample("chelsea.png")), "-o", s(&out)]);
-    assert_eq!(o.status.code(), Some(1));
-    assert!(stderr(&o).contains("already exists"), "{}", stderr(&o));
+    assert_error("existing output", &o, 1, &["already exists"]);
     assert_eq!(std::fs::read_to_string(&out).unwrap(), "keep me");
 
     let not_image = dir.path().join("notes.txt");
     std::fs::write(&not_image, "hello").unwrap();
     let o = run(&["html", s(&not_image), "-o", s(&dir.path().join("n.html"))]);
-    assert_eq!(o.status.code(), Some(1));
-    assert_eq!(stderr(&o).lines().count(), 1, "{}", stderr(&o));
-    assert!(stderr(&o).starts_with("error: "));
+    assert_error("not an image", &o, 1, &[]);
 
     let rgba = dir.path().join("rgba.png");
     image::DynamicImage::ImageRgba8(image::RgbaImage::from_fn(20, 20, |x, y| {
@@ -598,8 +381,7 @@ fn errors_are_one_line_and_leave_no_file() {
         "-o",
         s(&dir.path().join("a.html")),
     ]);
-    assert_eq!(o.status.code(), Some(1));
-    assert!(stderr(&o).contains("--alpha compress"), "{}", stderr(&o));
+    assert_error("--alpha compress", &o, 1, &["--alpha compress"]);
 
     let o = run(&["html", s(&sample("chelsea.png")), "--bits", "12"]);
     assert_eq!(o.status.code(), Some(2));

@@ -1,9 +1,9 @@
 //! The truncated SVD methods against the exact one: accuracy (top-k σ within 1e-3 relative,
 //! ‖A − A_k‖_F within 0.5 %), determinism whatever the thread count, the adaptive rank of
 //! `--energy`/`--psnr`/`--ratio`, `keep`, the fallbacks, and what the report says.
-mod common;
+use std::path::Path;
 
-use common::{run, sample, stdout, tmp, XorShift};
+use crate::common::{self, run, run_json, s, sample, stderr, tmp, XorShift};
 use faer::{Mat, MatRef, Par};
 use svdimg::{
     compress_image, factorize_image, factorize_plane, AlphaMode, ColorMode, CompressOptions,
@@ -224,29 +224,34 @@ fn same_seed_same_factors_whatever_the_thread_count() {
     );
 }
 
-#[test]
-fn cli_output_is_the_same_file_whatever_the_thread_count() {
+/// `compress INPUT -k 40 --method METHOD` writes the same file with 1, 2 and 3 threads.
+fn assert_same_file_whatever_the_thread_count(input: &Path, method: &str) {
     let dir = tmp();
     let mut outputs = Vec::new();
     for threads in ["1", "2", "3"] {
         let out = dir.path().join(format!("t{threads}.png"));
         let o = run(&[
             "compress",
-            sample("astronaut.png").to_str().unwrap(),
+            s(input),
             "-k",
             "40",
             "--method",
-            "randomized",
+            method,
             "--threads",
             threads,
             "-o",
-            out.to_str().unwrap(),
+            s(&out),
             "--quiet",
         ]);
-        assert!(o.status.success(), "{}", common::stderr(&o));
+        assert!(o.status.success(), "{}", stderr(&o));
         outputs.push(std::fs::read(&out).unwrap());
     }
-    assert!(outputs.windows(2).all(|w| w[0] == w[1]));
+    assert!(outputs.windows(2).all(|w| w[0] == w[1]), "{method}");
+}
+
+#[test]
+fn cli_output_is_the_same_file_whatever_the_thread_count() {
+    assert_same_file_whatever_the_thread_count(&sample("astronaut.png"), "randomized");
 }
 
 /// The exact SVD runs faer's parallel kernels, whose last bits depend on how the work is
@@ -255,31 +260,9 @@ fn cli_output_is_the_same_file_whatever_the_thread_count() {
 #[test]
 fn exact_output_is_the_same_file_whatever_the_thread_count() {
     let dir = tmp();
-    let input = dir.path().join("grey.png");
-    image::DynamicImage::ImageRgb8(common::photo_like(1600, 1100, 5))
-        .to_luma8()
-        .save(&input)
-        .unwrap();
-    let mut outputs = Vec::new();
-    for threads in ["1", "2", "3"] {
-        let out = dir.path().join(format!("t{threads}.png"));
-        let o = run(&[
-            "compress",
-            input.to_str().unwrap(),
-            "-k",
-            "40",
-            "--method",
-            "exact",
-            "--threads",
-            threads,
-            "-o",
-            out.to_str().unwrap(),
-            "--quiet",
-        ]);
-        assert!(o.status.success(), "{}", common::stderr(&o));
-        outputs.push(std::fs::read(&out).unwrap());
-    }
-    assert!(outputs.windows(2).all(|w| w[0] == w[1]));
+    let grey = image::DynamicImage::ImageRgb8(common::photo_like(1600, 1100, 5)).to_luma8();
+    let input = common::save(grey, dir.path(), "grey.png");
+    assert_same_file_whatever_the_thread_count(&input, "exact");
 }
 
 fn opts(method: Method, rank: RankSelect) -> CompressOptions {
@@ -409,19 +392,17 @@ fn the_report_says_which_method_ran_and_why() {
         ("exact", "exact"),
     ] {
         let out = dir.path().join(format!("{method}.png"));
-        let o = run(&[
+        let v = run_json(&[
             "compress",
-            sample("coffee.png").to_str().unwrap(),
+            s(&sample("coffee.png")),
             "-k",
             "20",
             "--method",
             method,
             "--json",
             "-o",
-            out.to_str().unwrap(),
+            s(&out),
         ]);
-        assert!(o.status.success(), "{}", common::stderr(&o));
-        let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
         assert_eq!(v["method"], expect, "{v}");
         let reason = v["method_reason"].as_str().unwrap();
         assert!(reason.starts_with(method), "{reason}");

@@ -1,22 +1,8 @@
 //! `svdimg spectrum`: singular values and energy milestones against numpy, CSV, plots, odd inputs.
 
-mod common;
-
-use std::path::Path;
-
-use common::{run, sample, stderr, stdout, tmp};
-use image::{DynamicImage, GenericImageView};
+use crate::common::{self, run, run_json, s, sample, save, stderr, stdout, tmp};
+use image::GenericImageView;
 use serde_json::Value;
-
-fn s(p: &Path) -> &str {
-    p.to_str().expect("UTF-8 path")
-}
-
-fn json(args: &[&str]) -> Value {
-    let o = run(args);
-    assert!(o.status.success(), "failed: {}", stderr(&o));
-    serde_json::from_str(&stdout(&o)).expect("one JSON object on stdout")
-}
 
 /// From numpy (`np.linalg.svd(A, compute_uv=False)` on the planes as oracle.py loads them, then
 /// the smallest k with cumsum(σ²)/‖A‖² ≥ F) for F = 50, 90, 95, 99, 99.9 %; σ₁…σ₃ from
@@ -79,11 +65,11 @@ fn check_against_oracle(report: &Value, oracle: &[([u64; 5], [f64; 3], f64)], r:
 
 #[test]
 fn milestones_and_values_agree_with_numpy_on_two_samples() {
-    let coffee = json(&["spectrum", s(&sample("coffee.png")), "--json"]);
+    let coffee = run_json(&["spectrum", s(&sample("coffee.png")), "--json"]);
     check_against_oracle(&coffee, &COFFEE, 400);
-    let camera = json(&["spectrum", s(&sample("camera.png")), "--json"]);
+    let camera = run_json(&["spectrum", s(&sample("camera.png")), "--json"]);
     check_against_oracle(&camera, &CAMERA, 512);
-    let camera64 = json(&[
+    let camera64 = run_json(&[
         "spectrum",
         s(&sample("camera.png")),
         "--precision",
@@ -115,7 +101,7 @@ fn text_shows_the_first_ten_values_and_the_milestone_ranks() {
 fn csv_holds_every_value_and_the_cumulative_energy() {
     let dir = tmp();
     let csv = dir.path().join("spectrum.csv");
-    let report = json(&[
+    let report = run_json(&[
         "spectrum",
         s(&sample("chelsea.png")),
         "--csv",
@@ -142,23 +128,9 @@ fn csv_holds_every_value_and_the_cumulative_energy() {
     }
 }
 
-/// Polylines of three points or more, counted by stroke colour and opacity.
+/// The data series of an SVG plot.
 fn series(svg: &str) -> std::collections::BTreeMap<String, usize> {
-    let doc = roxmltree::Document::parse(svg).expect("well-formed SVG");
-    let mut out = std::collections::BTreeMap::new();
-    for n in doc.descendants().filter(|n| n.has_tag_name("polyline")) {
-        let stroke = n.attribute("stroke").unwrap_or("");
-        let points = n
-            .attribute("points")
-            .unwrap_or("")
-            .split_whitespace()
-            .count();
-        if stroke != "#000000" && points >= 3 {
-            let key = format!("{stroke}/{}", n.attribute("opacity").unwrap_or("1"));
-            *out.entry(key).or_insert(0) += 1;
-        }
-    }
-    out
+    common::svg_series(&roxmltree::Document::parse(svg).expect("well-formed SVG"))
 }
 
 #[test]
@@ -201,18 +173,12 @@ fn plots_have_a_value_series_and_an_energy_series_per_channel() {
 #[test]
 fn grey_alpha_and_one_row_inputs() {
     let dir = tmp();
-    let rgba = dir.path().join("rgba.png");
-    let photo = common::photo_like(40, 24, 3);
-    DynamicImage::ImageRgba8(image::RgbaImage::from_fn(40, 24, |x, y| {
-        let p = photo.get_pixel(x, y).0;
-        image::Rgba([p[0], p[1], p[2], (y * 10) as u8])
-    }))
-    .save(&rgba)
-    .unwrap();
-    let kept = json(&["spectrum", s(&rgba), "--json"]);
+    let rgba = common::photo_with_alpha(40, 24, 3, |_, y| (y * 10) as u8);
+    let rgba = save(rgba, dir.path(), "rgba.png");
+    let kept = run_json(&["spectrum", s(&rgba), "--json"]);
     assert_eq!(kept["alpha"], "kept");
     assert_eq!(kept["channels"].as_array().unwrap().len(), 3);
-    let with_alpha = json(&["spectrum", s(&rgba), "--alpha", "compress", "--json"]);
+    let with_alpha = run_json(&["spectrum", s(&rgba), "--alpha", "compress", "--json"]);
     let names: Vec<&str> = with_alpha["channels"]
         .as_array()
         .unwrap()
@@ -221,14 +187,10 @@ fn grey_alpha_and_one_row_inputs() {
         .collect();
     assert_eq!(names, ["R", "G", "B", "A"]);
 
-    let row = dir.path().join("row.png");
-    DynamicImage::ImageLuma8(image::GrayImage::from_fn(30, 1, |x, _| {
-        image::Luma([x as u8 * 8])
-    }))
-    .save(&row)
-    .unwrap();
+    let row = image::GrayImage::from_fn(30, 1, |x, _| image::Luma([x as u8 * 8]));
+    let row = save(row, dir.path(), "row.png");
     let plot = dir.path().join("row.svg");
-    let r = json(&["spectrum", s(&row), "--plot", s(&plot), "--json"]);
+    let r = run_json(&["spectrum", s(&row), "--plot", s(&plot), "--json"]);
     let c = &r["channels"][0];
     assert_eq!(c["singular_values"].as_array().unwrap().len(), 1);
     assert!(c["milestones"]
@@ -251,13 +213,7 @@ fn bad_inputs_and_outputs_are_one_line_errors() {
     let junk = dir.path().join("junk.png");
     std::fs::write(&junk, b"not an image at all").unwrap();
     let o = run(&["spectrum", s(&junk)]);
-    assert_eq!(o.status.code(), Some(1));
-    let err = stderr(&o);
-    assert!(
-        err.starts_with("error: ") && err.contains("junk.png"),
-        "{err}"
-    );
-    assert_eq!(err.lines().count(), 1, "{err}");
+    common::assert_error("junk", &o, 1, &["junk.png"]);
 
     let o = run(&[
         "spectrum",
@@ -265,8 +221,7 @@ fn bad_inputs_and_outputs_are_one_line_errors() {
         "--plot",
         s(&dir.path().join("plot.pdf")),
     ]);
-    assert_eq!(o.status.code(), Some(1));
-    assert!(stderr(&o).contains(".svg or .png"), "{}", stderr(&o));
+    common::assert_error("plot.pdf", &o, 1, &[".svg or .png"]);
     assert_eq!(
         common::files_in(dir.path()),
         ["junk.png"],

@@ -2,22 +2,17 @@
 //! come from the worked example in DESIGN.md §2 and from numpy's SVD (signs fixed by the project's
 //! rule: the first nonzero entry of every vᵢ is positive).
 
-mod common;
-
-use common::{run, stderr, stdout, tmp};
+use crate::common::{self, run, run_json, stderr, stdout, tmp};
 use serde_json::Value;
 
 /// Runs `explain` with `args` + `--json` and returns the parsed object (exit 0 asserted).
+#[track_caller]
 fn explain_json(args: &[&str]) -> Value {
-    let mut all = vec!["explain"];
-    all.extend_from_slice(args);
-    all.push("--json");
-    let out = run(&all);
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    serde_json::from_slice(&out.stdout).expect("stdout is one JSON object")
+    run_json(&[&["explain"], args, &["--json"]].concat())
 }
 
 /// Runs `explain` with `args` and returns the text (exit 0 and an empty stderr asserted).
+#[track_caller]
 fn explain_text(args: &[&str]) -> String {
     let mut all = vec!["explain"];
     all.extend_from_slice(args);
@@ -300,18 +295,8 @@ fn rank_digits_and_file_options() {
 /// One line on stderr starting with "error: ", nothing on stdout, the given exit code.
 #[track_caller]
 fn assert_fails(args: &[&str], code: i32, cause: &str) {
-    let mut all = vec!["explain"];
-    all.extend_from_slice(args);
-    let out = run(&all);
-    let err = stderr(&out);
-    assert_eq!(out.status.code(), Some(code), "{args:?}: {err}");
-    assert!(out.stdout.is_empty(), "{args:?} printed {}", stdout(&out));
-    assert_eq!(err.lines().count(), 1, "{args:?}: one line, got {err:?}");
-    assert!(err.starts_with("error: "), "{err}");
-    assert!(
-        err.contains(cause),
-        "{args:?}: {err:?} should mention {cause:?}"
-    );
+    let out = run(&[&["explain"], args].concat());
+    common::assert_error(&format!("{args:?}"), &out, code, &[cause]);
 }
 
 #[test]

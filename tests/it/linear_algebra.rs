@@ -2,9 +2,7 @@
 //! Eckart–Young on seeded random matrices of every shape, lossless full rank, and each rank mode
 //! against an independent computation.
 
-mod common;
-
-use common::XorShift;
+use crate::common::{self, XorShift};
 use faer::{Mat, Par};
 use svdimg::metrics::{frobenius_distance, predicted_error};
 use svdimg::reconstruct::reconstruct;

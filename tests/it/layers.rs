@@ -2,38 +2,17 @@
 //! `compress -k i` writes, the sheet has the documented size, and the GIF has the requested
 //! frames with increasing PSNR (measured here on the decoded frames).
 
-mod common;
+use std::path::Path;
 
-use std::path::{Path, PathBuf};
-
-use common::{files_in, photo_like, run, stderr, tmp};
+use crate::common::{
+    assert_error, compress_json, files_in, open_rgba, photo_like, run, run_json, s, save, stderr,
+    tmp,
+};
 use image::{AnimationDecoder, DynamicImage, RgbaImage};
-use serde_json::Value;
 use svdimg::animation::LABEL_BAR_HEIGHT;
 use svdimg::layers::{layer_planes, GAP, HEADER_HEIGHT, LABEL_HEIGHT};
 use svdimg::reconstruct::reconstruct;
 use svdimg::{factorize_image, FactorizeOptions, NoProgress};
-
-fn save(img: &DynamicImage, dir: &Path, name: &str) -> PathBuf {
-    let p = dir.join(name);
-    img.save(&p).expect("fixture written");
-    p
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().expect("UTF-8 path")
-}
-
-/// Runs the binary, asserts exit 0 and returns stdout parsed as JSON (`--json` must be given).
-fn ok_json(args: &[&str]) -> Value {
-    let out = run(args);
-    assert_eq!(out.status.code(), Some(0), "{args:?}: {}", stderr(&out));
-    serde_json::from_slice(&out.stdout).expect("one JSON object on stdout")
-}
-
-fn open_rgba(p: &Path) -> RgbaImage {
-    image::open(p).expect("output decodes").to_rgba8()
-}
 
 /// PSNR (peak 255) between the R, G and B samples of two equally sized pictures.
 fn psnr(a: &RgbaImage, b: &RgbaImage) -> f64 {
@@ -87,14 +66,10 @@ fn all_layers_add_up_to_the_full_reconstruction() {
 #[test]
 fn sheet_partial_sums_are_the_pixels_compress_writes() {
     let dir = tmp();
-    let input = save(
-        &DynamicImage::ImageRgb8(photo_like(64, 48, 3)),
-        dir.path(),
-        "in.png",
-    );
+    let input = save(photo_like(64, 48, 3), dir.path(), "in.png");
     let sheet = dir.path().join("sheet.png");
     let (count, tile) = (4u32, 64u32);
-    let j = ok_json(&[
+    let j = run_json(&[
         "layers",
         s(&input),
         "--count",
@@ -119,15 +94,7 @@ fn sheet_partial_sums_are_the_pixels_compress_writes() {
     assert_eq!(j["layers"].as_array().unwrap().len(), 4);
     for i in 1..=count {
         let out = dir.path().join(format!("k{i}.png"));
-        let c = ok_json(&[
-            "compress",
-            s(&input),
-            "-k",
-            &i.to_string(),
-            "-o",
-            s(&out),
-            "--json",
-        ]);
+        let c = compress_json(&input, i as usize, &out, &[]);
         let x = GAP + (i - 1) * (tile + GAP) + (tile - tw) / 2;
         let y = GAP + (HEADER_HEIGHT + th + LABEL_HEIGHT + GAP) + HEADER_HEIGHT;
         let tile_pixels = crop(&img, x, y, tw, th, 1);
@@ -169,9 +136,9 @@ fn sheet_partial_sums_are_the_pixels_compress_writes() {
 fn small_grey_images_are_enlarged_by_whole_factors() {
     let dir = tmp();
     let grey = DynamicImage::ImageRgb8(photo_like(40, 30, 5)).to_luma8();
-    let input = save(&DynamicImage::ImageLuma8(grey), dir.path(), "grey.png");
+    let input = save(grey, dir.path(), "grey.png");
     let sheet = dir.path().join("sheet.png");
-    let j = ok_json(&[
+    let j = run_json(&[
         "layers",
         s(&input),
         "-n",
@@ -203,7 +170,7 @@ fn small_grey_images_are_enlarged_by_whole_factors() {
     );
     assert_eq!(j["sheet"]["layer_view"], "channels");
     let out = dir.path().join("k2.png");
-    ok_json(&["compress", s(&input), "-k", "2", "-o", s(&out), "--json"]);
+    compress_json(&input, 2, &out, &[]);
     let x = GAP + (tile + GAP) + (tile - tw) / 2;
     let y = GAP + (HEADER_HEIGHT + th + LABEL_HEIGHT + GAP) + HEADER_HEIGHT;
     assert!(
@@ -236,10 +203,10 @@ fn gif_frames(path: &Path) -> Vec<RgbaImage> {
 fn gif_has_the_requested_frames_with_increasing_psnr() {
     let dir = tmp();
     let grey = DynamicImage::ImageRgb8(photo_like(120, 80, 11)).to_luma8();
-    let input = save(&DynamicImage::ImageLuma8(grey), dir.path(), "g.png");
+    let input = save(grey, dir.path(), "g.png");
     let original = open_rgba(&input);
     let gif = dir.path().join("build-up.gif");
-    let j = ok_json(&[
+    let j = run_json(&[
         "layers",
         s(&input),
         "--gif",
@@ -299,13 +266,9 @@ fn gif_has_the_requested_frames_with_increasing_psnr() {
 #[test]
 fn colour_gif_stops_at_max_rank_and_sheet_can_come_too() {
     let dir = tmp();
-    let input = save(
-        &DynamicImage::ImageRgb8(photo_like(64, 48, 9)),
-        dir.path(),
-        "c.png",
-    );
+    let input = save(photo_like(64, 48, 9), dir.path(), "c.png");
     let (gif, sheet) = (dir.path().join("a.gif"), dir.path().join("s.png"));
-    let j = ok_json(&[
+    let j = run_json(&[
         "layers",
         s(&input),
         "--gif",
@@ -335,20 +298,10 @@ fn bad_input_and_usage_leave_nothing_behind() {
     std::fs::write(&not_image, b"this is not an image").unwrap();
     let (sheet, gif) = (dir.path().join("s.png"), dir.path().join("a.gif"));
     let out = run(&["layers", s(&not_image), "-o", s(&sheet), "--gif", s(&gif)]);
-    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
-    let err = stderr(&out);
-    assert_eq!(err.lines().count(), 1, "{err}");
-    assert!(
-        err.starts_with("error: ") && err.contains("notes.png"),
-        "{err}"
-    );
+    assert_error("not an image", &out, 1, &["notes.png"]);
     assert_eq!(files_in(dir.path()), vec!["notes.png"]);
 
-    let input = save(
-        &DynamicImage::ImageRgb8(photo_like(32, 24, 1)),
-        dir.path(),
-        "in.png",
-    );
+    let input = save(photo_like(32, 24, 1), dir.path(), "in.png");
     let only_input = || files_in(dir.path()) == vec!["in.png", "notes.png"];
     for args in [
         vec!["layers", s(&input)], // no -o and no --gif
@@ -376,14 +329,13 @@ fn bad_input_and_usage_leave_nothing_behind() {
         vec!["layers", s(&input), "-o", s(&sheet), "--gif", s(&sheet)],
     ] {
         let out = run(&args);
-        assert_eq!(out.status.code(), Some(1), "{args:?}: {}", stderr(&out));
-        assert_eq!(stderr(&out).lines().count(), 1, "{}", stderr(&out));
+        assert_error(&format!("{args:?}"), &out, 1, &[]);
         assert!(only_input(), "{args:?}");
     }
     // An existing output is replaced only with --force.
     std::fs::write(&sheet, b"keep me").unwrap();
     let out = run(&["layers", s(&input), "-o", s(&sheet)]);
-    assert_eq!(out.status.code(), Some(1));
+    assert_error("existing output", &out, 1, &[]);
     assert_eq!(std::fs::read(&sheet).unwrap(), b"keep me");
     let out = run(&["layers", s(&input), "-o", s(&sheet), "--force", "-q"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));

@@ -1,16 +1,8 @@
 //! `svdimg compress` end to end: the built binary on real files, checking the files it writes.
 
-mod common;
-
-use std::path::Path;
-
-use common::{files_in, run, sample, stderr, stdout, tmp};
+use crate::common::{self, assert_error, files_in, run, run_json, s, sample, stderr, stdout, tmp};
 use image::{DynamicImage, GenericImageView};
 use serde_json::Value;
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
-}
 
 #[test]
 fn compresses_a_sample_and_prints_the_report() {
@@ -143,18 +135,12 @@ fn default_output_name_force_and_the_input_is_never_overwritten() {
     assert!(dir.path().join("photo.k5.png").is_file());
     // Again without --force: refused, exit 1, file untouched.
     let o = run(&["compress", s(&input), "-k", "5"]);
-    assert_eq!(o.status.code(), Some(1));
-    assert!(stderr(&o).contains("already exists"), "{}", stderr(&o));
+    assert_error("again", &o, 1, &["already exists"]);
     let o = run(&["compress", s(&input), "-k", "5", "--force"]);
     assert!(o.status.success());
     // The input itself, even with --force.
     let o = run(&["compress", s(&input), "-k", "5", "-o", s(&input), "--force"]);
-    assert_eq!(o.status.code(), Some(1));
-    assert!(
-        stderr(&o).contains("never overwrites its input"),
-        "{}",
-        stderr(&o)
-    );
+    assert_error("-o input", &o, 1, &["never overwrites its input"]);
     assert_eq!(std::fs::read(&input).unwrap(), before);
     assert_eq!(files_in(dir.path()), vec!["photo.k5.png", "photo.png"]);
 }
@@ -162,11 +148,7 @@ fn default_output_name_force_and_the_input_is_never_overwritten() {
 #[test]
 fn bit_depth_alpha_and_layouts_survive() {
     let dir = tmp();
-    let w = |name: &str, img: DynamicImage| {
-        let p = dir.path().join(name);
-        img.save(&p).unwrap();
-        p
-    };
+    let w = |name: &str, img: DynamicImage| common::save(img, dir.path(), name);
     let base = common::photo_like(40, 30, 3);
     let rgba16 = image::ImageBuffer::from_fn(40, 30, |x, y| {
         let p = base.get_pixel(x, y).0;
@@ -216,12 +198,10 @@ fn bit_depth_alpha_and_layouts_survive() {
             "{}.out.png",
             input.file_name().unwrap().to_str().unwrap()
         ));
-        let o = run(&["compress", s(input), "-k", "4", "-o", s(&out), "--json"]);
-        assert!(o.status.success(), "{}: {}", input.display(), stderr(&o));
+        let v = run_json(&["compress", s(input), "-k", "4", "-o", s(&out), "--json"]);
         let img = image::open(&out).unwrap();
         assert_eq!(img.color(), *color, "{}", input.display());
         assert_eq!(img.dimensions(), (40, 30));
-        let v: Value = serde_json::from_str(&stdout(&o)).unwrap();
         let expect_depth = if *color == image::ColorType::Rgba16 {
             16
         } else {
@@ -267,7 +247,7 @@ fn reads_by_content_not_by_extension_and_palette_and_gif() {
         let data: Vec<u8> = (0..16 * 12).map(|i| ((i / 5) % 4) as u8).collect();
         w.write_image_data(&data).unwrap();
     }
-    let o = run(&[
+    let v = run_json(&[
         "compress",
         s(&pal),
         "-k",
@@ -276,8 +256,6 @@ fn reads_by_content_not_by_extension_and_palette_and_gif() {
         s(&dir.path().join("p.png")),
         "--json",
     ]);
-    assert!(o.status.success(), "{}", stderr(&o));
-    let v: Value = serde_json::from_str(&stdout(&o)).unwrap();
     assert_eq!(
         v["psnr"],
         Value::Null,
@@ -334,14 +312,7 @@ fn bad_inputs_give_one_line_exit_1_and_no_output() {
     for (name, cause) in cases {
         let out = out_dir.join("o.png");
         let o = run(&["compress", s(&p(name)), "-k", "5", "-o", s(&out)]);
-        let err = stderr(&o);
-        assert_eq!(o.status.code(), Some(1), "{name}: {err}");
-        assert_eq!(err.lines().count(), 1, "{name}: one line: {err}");
-        assert!(
-            err.starts_with("error: ") && err.contains(name) && err.contains(cause),
-            "{name}: {err}"
-        );
-        assert!(!err.contains("panicked"), "{name}");
+        assert_error(name, &o, 1, &[name, cause]);
         assert!(files_in(&out_dir).is_empty(), "{name}: output left behind");
     }
 }
@@ -372,8 +343,7 @@ fn usage_errors_exit_2() {
         "-o",
         s(&dir.path().join("x.xyz")),
     ]);
-    assert_eq!(o.status.code(), Some(1));
-    assert!(stderr(&o).contains("cannot write .xyz"), "{}", stderr(&o));
+    assert_error("x.xyz", &o, 1, &["cannot write .xyz"]);
     // A percentage where a fraction belongs is named, with the fraction to write instead.
     let o = run(&["compress", &c, "--energy", "99.9"]);
     assert_eq!(o.status.code(), Some(2));
@@ -383,20 +353,15 @@ fn usage_errors_exit_2() {
 #[test]
 fn rank_modes_from_the_command_line() {
     let dir = tmp();
-    let json = |args: &[&str]| -> Value {
-        let o = run(args);
-        assert!(o.status.success(), "{args:?}: {}", stderr(&o));
-        serde_json::from_str(&stdout(&o)).unwrap()
-    };
     let c = s(&sample("coffee.png")).to_string();
     let out = |n: &str| dir.path().join(n).to_str().unwrap().to_string();
-    let v = json(&["compress", &c, "-k", "10%", "-o", &out("a.png"), "--json"]);
+    let v = run_json(&["compress", &c, "-k", "10%", "-o", &out("a.png"), "--json"]);
     assert!(v["channels"]
         .as_array()
         .unwrap()
         .iter()
         .all(|ch| ch["rank"] == 40));
-    let v = json(&[
+    let v = run_json(&[
         "compress",
         &c,
         "--energy",
@@ -408,7 +373,7 @@ fn rank_modes_from_the_command_line() {
     for ch in v["channels"].as_array().unwrap() {
         assert!(ch["energy_kept"].as_f64().unwrap() >= 0.99);
     }
-    let v = json(&[
+    let v = run_json(&[
         "compress",
         &c,
         "--psnr",
@@ -425,7 +390,7 @@ fn rank_modes_from_the_command_line() {
         .sum();
     let predicted_psnr = 10.0 * (v["samples"].as_f64().unwrap() / discarded).log10();
     assert!(predicted_psnr >= 30.0, "{predicted_psnr}");
-    let v = json(&[
+    let v = run_json(&[
         "compress",
         &c,
         "--ratio",
@@ -447,7 +412,7 @@ fn rank_modes_from_the_command_line() {
         terms as f64 * 1001.0 <= budget && (terms + 1) as f64 * 1001.0 > budget,
         "{ranks:?}"
     );
-    let v = json(&["compress", &c, "-k", "5000", "-o", &out("e.png"), "--json"]);
+    let v = run_json(&["compress", &c, "-k", "5000", "-o", &out("e.png"), "--json"]);
     assert_eq!(v["rank_clamped"], true);
     assert_eq!(v["psnr"], Value::Null, "full rank reconstructs exactly");
 }
@@ -462,7 +427,7 @@ fn colour_modes() {
         ("rgb", image::ColorType::Rgb8),
     ] {
         let out = dir.path().join(format!("{mode}.png"));
-        let o = run(&[
+        let v = run_json(&[
             "compress",
             &c,
             "-k",
@@ -475,9 +440,7 @@ fn colour_modes() {
             "--precision",
             "f64",
         ]);
-        assert!(o.status.success(), "{mode}: {}", stderr(&o));
         assert_eq!(image::open(&out).unwrap().color(), color, "{mode}");
-        let v: Value = serde_json::from_str(&stdout(&o)).unwrap();
         assert_eq!(v["color"], mode);
         assert_eq!(v["precision"], "f64");
         assert!(v["psnr"].as_f64().unwrap() > 25.0, "{mode}: {}", v["psnr"]);

@@ -2,18 +2,12 @@
 //! is processed correctly; never a panic, a hang, a partial output or a huge allocation. Every
 //! file is generated here, deterministically.
 
-mod common;
-
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
-use common::{files_in, run, sample, stderr, stdout, tmp};
+use crate::common::{self, assert_error, files_in, run, run_json, s, sample, stderr, stdout, tmp};
 use image::DynamicImage;
 use serde_json::Value;
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
-}
 
 struct Case {
     file: PathBuf,
@@ -189,12 +183,7 @@ fn every_hostile_input_is_handled_and_nothing_panics() {
         }
         match case.error {
             Some(cause) => {
-                assert_eq!(o.status.code(), Some(1), "{name}: {err}");
-                assert_eq!(err.lines().count(), 1, "{name}: one line: {err}");
-                assert!(
-                    err.starts_with("error: ") && err.contains(cause),
-                    "{name}: {err}"
-                );
+                assert_error(&name, &o, 1, &[cause]);
                 assert!(
                     err.contains(&*name) || err.contains(&*case.file.to_string_lossy()),
                     "{name} named: {err}"
@@ -233,7 +222,7 @@ fn black_and_constant_images_keep_all_energy() {
     ] {
         let p = dir.path().join(name);
         img.save(&p).unwrap();
-        let o = run(&[
+        let v = run_json(&[
             "compress",
             s(&p),
             "-k",
@@ -242,8 +231,6 @@ fn black_and_constant_images_keep_all_energy() {
             "-o",
             s(&dir.path().join(format!("o-{name}"))),
         ]);
-        assert!(o.status.success(), "{}", stderr(&o));
-        let v: Value = serde_json::from_str(&stdout(&o)).unwrap();
         for ch in v["channels"].as_array().unwrap() {
             assert!(
                 ch["energy_kept"].as_f64().unwrap() >= 1.0 - 1e-9,
@@ -363,12 +350,7 @@ fn unwritable_folder_and_full_disk_leave_nothing() {
         "-o",
         s(&unwritable.join("o.png")),
     ]);
-    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
-    assert!(
-        stderr(&o).starts_with("error: ") && stderr(&o).contains("cannot write"),
-        "{}",
-        stderr(&o)
-    );
+    assert_error("unwritable", &o, 1, &["cannot write"]);
     assert!(!unwritable.join("o.png").exists());
 
     // A disk that fills up: the file-size limit makes every write past 8 KiB fail (EFBIG).
@@ -386,8 +368,7 @@ fn unwritable_folder_and_full_disk_leave_nothing() {
         .arg(env!("CARGO_BIN_EXE_svdimg"))
         .output()
         .unwrap();
-    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
-    assert!(stderr(&o).contains("cannot write"), "{}", stderr(&o));
+    assert_error("full disk", &o, 1, &["cannot write"]);
     assert!(
         files_in(&out_dir).is_empty(),
         "no partial file: {:?}",

@@ -1,8 +1,7 @@
 //! svdimg against independent reference numbers (numpy/LAPACK SVD, scikit-image SSIM) made by
 //! `shared/tools/oracle.py`; see tests/goldens/README.md.
 
-mod common;
-
+use crate::common;
 use serde_json::Value;
 use svdimg::{
     compress_image, decode_file, CompressOptions, DecodeLimits, Method, Precision, RankSelect,

@@ -1,18 +1,17 @@
 //! The `.svdz` container: round trips, truncation, hostile input, and the CLI around it.
 
-mod common;
-
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 
-use common::{run, sample, stderr, stdout, tmp, XorShift};
+use crate::common::{self, assert_error, run, run_json, s, sample, stderr, stdout, tmp, XorShift};
 use image::DynamicImage;
 use proptest::prelude::*;
 use svdimg::container::{self, Budget, Container, Header};
 use svdimg::{AlphaMode, ColorMode, CompressOptions, DecodeLimits, NoProgress, RankSelect};
 
 /// Records the largest single allocation made by the current thread, so a test can prove that a
-/// hostile header is refused before anything it sizes is allocated.
+/// hostile header is refused before anything it sizes is allocated. (It is the allocator of the
+/// whole `it` test binary: the count is per thread, and each measuring test resets it first.)
 struct Tracking;
 
 thread_local! {
@@ -412,7 +411,7 @@ fn cli_compress_decompress_info_truncate() {
     let d = dir.path();
     let f = |n: &str| d.join(n).display().to_string();
     let input = sample("coffee.png").display().to_string();
-    let o = run(&[
+    let report = run_json(&[
         "compress",
         &input,
         "--method",
@@ -423,8 +422,6 @@ fn cli_compress_decompress_info_truncate() {
         &f("c40.svdz"),
         "--json",
     ]);
-    assert!(o.status.success(), "{}", stderr(&o));
-    let report: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
     let bytes = std::fs::read(d.join("c40.svdz")).unwrap();
     assert_eq!(report["container"]["file_bytes"], bytes.len());
     let tau = report["container"]["tolerance"].as_f64().unwrap();
@@ -448,8 +445,7 @@ fn cli_compress_decompress_info_truncate() {
     ] {
         assert!(text.contains(needle), "{needle} missing from:\n{text}");
     }
-    let o = run(&["info", &f("c40.svdz"), "--json"]);
-    let info: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let info = run_json(&["info", &f("c40.svdz"), "--json"]);
     assert_eq!(info["file_bytes"], bytes.len());
     let sections: u64 = info["planes"]
         .as_array()
@@ -495,19 +491,9 @@ fn cli_budget_modes() {
     let png = dir.path().join("p.png");
     common::photo_like(200, 150, 9).save(&png).unwrap();
     let input = png.display().to_string();
-    let o = run(&[
-        "compress",
-        &input,
-        "--size",
-        "6k",
-        "-o",
-        &out.display().to_string(),
-        "--json",
-    ]);
-    assert!(o.status.success(), "{}", stderr(&o));
+    let r = run_json(&["compress", &input, "--size", "6k", "-o", s(&out), "--json"]);
     let n = std::fs::metadata(&out).unwrap().len();
     assert!(n <= 6_000 && n > 5_000, "{n} bytes for a 6k budget");
-    let r: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
     assert_eq!(r["rank_request"], "size 6000 bytes");
     assert_eq!(r["container"]["budget_bytes"], 6000);
     let o = run(&[
@@ -562,13 +548,7 @@ fn cli_bad_files_fail_cleanly() {
         ],
     ] {
         let o = run(&args);
-        assert_eq!(o.status.code(), Some(1), "{args:?}");
-        let err = stderr(&o);
-        assert!(
-            err.starts_with("error: ") && err.contains("bad.svdz: not a valid .svdz file"),
-            "{err}"
-        );
-        assert_eq!(err.lines().count(), 1, "{err}");
+        assert_error(args[0], &o, 1, &["bad.svdz: not a valid .svdz file"]);
     }
     assert_eq!(
         common::files_in(d),
@@ -576,7 +556,6 @@ fn cli_bad_files_fail_cleanly() {
         "no output, no leftovers"
     );
     // An image is not a .svdz file.
-    let o = run(&["info", sample("camera.png").to_str().unwrap()]);
-    assert_eq!(o.status.code(), Some(1));
-    assert!(stderr(&o).contains("wrong magic"));
+    let o = run(&["info", s(&sample("camera.png"))]);
+    assert_error("info camera.png", &o, 1, &["wrong magic"]);
 }

@@ -1,0 +1,18 @@
+//! The integration tests, as one test binary (one to compile and link instead of one per file).
+//! Each module is one subject; `common` is the harness they share. The real-browser test of
+//! `svdimg html` is a binary of its own, `tests/browser/`, using the same harness.
+
+mod common;
+
+mod cli_batch;
+mod cli_compress;
+mod cli_hostile;
+mod container;
+mod explain;
+mod golden;
+mod grid;
+mod html;
+mod layers;
+mod linear_algebra;
+mod methods;
+mod spectrum;
