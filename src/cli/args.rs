@@ -43,6 +43,29 @@ pub enum Command {
     Truncate(TruncateArgs),
     /// Rate–distortion table (and plot) of .svdz against JPEG and raw f32 factors.
     Rd(RdArgs),
+    /// Print a shell completion script to standard output (bash, zsh, fish, powershell, elvish).
+    Completions(CompletionsArgs),
+    /// Print the manual page (roff) of svdimg or of one subcommand, or write them all to a folder.
+    Man(ManArgs),
+}
+
+/// `svdimg completions`.
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell.
+    #[arg(value_enum, value_name = "SHELL")]
+    pub shell: clap_complete::Shell,
+}
+
+/// `svdimg man`.
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// The subcommand whose page to print (default: the page of svdimg itself).
+    #[arg(value_name = "COMMAND", conflicts_with = "out_dir")]
+    pub command: Option<String>,
+    /// Write svdimg.1 and one svdimg-COMMAND.1 per subcommand into this folder instead.
+    #[arg(long, value_name = "DIR")]
+    pub out_dir: Option<PathBuf>,
 }
 
 impl Command {
@@ -59,6 +82,7 @@ impl Command {
             Command::Info(_) => None,
             Command::Truncate(_) => None,
             Command::Rd(a) => a.common.threads,
+            Command::Completions(_) | Command::Man(_) => None,
         }
     }
 }

@@ -12,6 +12,7 @@ pub mod grid;
 pub mod html;
 pub mod info;
 pub mod layers;
+pub mod manual;
 pub mod output;
 pub mod parse;
 pub mod progress;

@@ -14,5 +14,6 @@ mod grid;
 mod html;
 mod layers;
 mod linear_algebra;
+mod manual;
 mod methods;
 mod spectrum;

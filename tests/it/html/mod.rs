@@ -381,7 +381,12 @@ fn errors_are_one_line_and_leave_no_file() {
         "-o",
         s(&dir.path().join("a.html")),
     ]);
-    assert_error("--alpha compress", &o, 1, &["compressing alpha is not supported"]);
+    assert_error(
+        "--alpha compress",
+        &o,
+        1,
+        &["compressing alpha is not supported"],
+    );
 
     let o = run(&["html", s(&sample("chelsea.png")), "--bits", "12"]);
     assert_eq!(o.status.code(), Some(2));
