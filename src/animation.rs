@@ -132,7 +132,7 @@ impl AnimationOptions {
 /// When `frames` is 0 or larger than `top` (a caller bug).
 #[must_use]
 #[track_caller]
-pub fn frame_ranks(top: usize, frames: usize) -> Vec<usize> {
+pub(crate) fn frame_ranks(top: usize, frames: usize) -> Vec<usize> {
     assert!(
         frames >= 1 && frames <= top,
         "{frames} frames between ranks 1 and {top}"

@@ -30,7 +30,9 @@ use crate::rebuild::reconstruct_at_ranks;
 use crate::reconstruct;
 use crate::report::{ReportHeader, Timings};
 
-pub use sheet::{diverging, layer_picture, SheetLayout, GAP, HEADER_HEIGHT, LABEL_HEIGHT};
+pub use crate::draw::Fit;
+use sheet::layer_picture;
+pub use sheet::{SheetLayout, GAP, HEADER_HEIGHT, LABEL_HEIGHT};
 
 /// Largest number of layers on one sheet.
 pub const MAX_COUNT: usize = 64;

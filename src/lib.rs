@@ -49,7 +49,7 @@ pub mod animation;
 #[cfg(feature = "svdz")]
 pub mod container;
 #[cfg(feature = "sheets")]
-pub mod draw;
+mod draw;
 #[cfg(all(feature = "sheets", feature = "plots"))]
 pub mod grid;
 #[cfg(feature = "html")]

@@ -67,7 +67,7 @@ fn sum_squares(values: impl Iterator<Item = f64>) -> f64 {
 
 /// Σ_{i≤k} σᵢ².
 #[must_use]
-pub fn kept_energy(s: &[f64], k: usize) -> f64 {
+pub(crate) fn kept_energy(s: &[f64], k: usize) -> f64 {
     s.iter().take(k).map(|x| x * x).sum()
 }
 

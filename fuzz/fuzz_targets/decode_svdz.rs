@@ -13,7 +13,7 @@ fuzz_target!(|data: &[u8]| {
         max_pixels: 1 << 16,
     };
     if let Ok(c) = Container::decode(data, &limits) {
-        let _ = c.render();
+        let _ = c.reconstruct();
         let bytes = c.encode().expect("a decoded container encodes");
         let again = Container::decode(&bytes, &limits).expect("its encoding decodes");
         assert_eq!(again, c);

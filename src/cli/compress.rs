@@ -115,7 +115,7 @@ fn run_one(args: &CompressArgs, opts: &CompressOptions, input: &Path) -> Exit {
         return run::run_and_emit(
             input,
             &flags,
-            |progress| svdimg::container::compress_file(input, out, &svdz, progress),
+            |progress| svdimg::container::compress_file_to_svdz(input, out, &svdz, progress),
             |r| &r.base.warnings,
             |r| output::compress_text(&r.base) + &output::container_line(&r.container),
         );

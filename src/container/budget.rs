@@ -166,7 +166,7 @@ pub fn fit(
         }
         let container = build_n(n, share)?;
         let bytes = container.encode()?;
-        let error = squared_error(&reference, &container.render());
+        let error = squared_error(&reference, &container.reconstruct());
         if best.as_ref().is_none_or(|b| error < b.0) {
             best = Some((error, container, bytes));
         }

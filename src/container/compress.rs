@@ -60,7 +60,7 @@ pub struct SvdzCompressed {
     pub container: Container,
     /// The encoded file.
     pub bytes: Vec<u8>,
-    /// What a decoder renders from the file.
+    /// What a decoder reconstructs from the file.
     pub image: DynamicImage,
     /// Everything measured.
     pub report: SvdzReport,
@@ -74,7 +74,7 @@ pub struct SvdzOptions {
     /// Default: `CompressOptions::default()`.
     pub compress: CompressOptions,
     /// The quantization tolerance τ; `None`: chosen from the truncation error
-    /// ([`quant::default_tolerance`]).
+    /// (`quant::default_tolerance`).
     ///
     /// Default: `None`.
     pub tolerance: Option<f64>,
@@ -85,7 +85,7 @@ pub struct SvdzOptions {
 }
 
 /// Compresses a decoded image to `.svdz`.
-pub fn compress_image(
+pub fn compress_image_to_svdz(
     img: &DynamicImage,
     opts: &SvdzOptions,
     progress: &dyn Progress,
@@ -130,7 +130,7 @@ pub fn compress_image(
     };
     progress.end(Stage::Encode);
     timings.encode = Some(ms(t));
-    let ((recon, image), reconstruct_ms) = timed(|| container.render_planes());
+    let ((recon, image), reconstruct_ms) = timed(|| container.reconstruct_planes());
     timings.reconstruct = Some(reconstruct_ms);
     let mut base = measure(
         img,
@@ -196,7 +196,7 @@ fn describe_file(
 }
 
 /// Decodes `input`, compresses it to `.svdz`, and writes `output` atomically.
-pub fn compress_file(
+pub fn compress_file_to_svdz(
     input: &Path,
     output: &Path,
     opts: &SvdzOptions,
@@ -207,7 +207,7 @@ pub fn compress_file(
     let (decoded, decode_ms) = decode_stage(input, &opts.compress.limits, progress)?;
     let SvdzCompressed {
         bytes, mut report, ..
-    } = compress_image(&decoded.image, opts, progress)?;
+    } = compress_image_to_svdz(&decoded.image, opts, progress)?;
     let (written, write_ms) = timed(|| super::write_file(&bytes, output, overwrite));
     written?;
     let base = &mut report.base;

@@ -81,7 +81,7 @@ pub fn decompress_file(
     progress.end(Stage::Decode);
     let (container, input_bytes) = read?;
     progress.begin(Stage::Reconstruct, 1);
-    let (image, reconstruct_ms) = timed(|| container.render());
+    let (image, reconstruct_ms) = timed(|| container.reconstruct());
     progress.end(Stage::Reconstruct);
     progress.begin(Stage::Encode, 1);
     let (written, encode_ms) = timed(|| write_image(&image, output, opts.overwrite));

@@ -53,7 +53,7 @@
 //! | 7 | reserved, 0 |
 //!
 //! The entry is `q · Δ` in f32. The bit width of each vector follows its singular value (see
-//! [`quant`]): a vector whose σ is half as large gets one bit fewer, so the bits go where the error
+//! `quant`): a vector whose σ is half as large gets one bit fewer, so the bits go where the error
 //! is.
 //!
 //! # Alpha payload
@@ -62,22 +62,22 @@
 //!
 //! # Decoding
 //!
-//! Decoding is bit-identical on every platform: see [`render`] for the fixed order of the
+//! Decoding is bit-identical on every platform: see `reconstruct` for the fixed order of the
 //! single-precision arithmetic. The reader checks every header value with checked arithmetic
 //! against the pixel limit before allocating, verifies each section's CRC before decompressing
 //! it, grows buffers only with data actually decompressed, and fails with [`Error::Decode`] or
 //! [`Error::Limits`], never a panic, on anything malformed.
 
-pub mod budget;
-pub mod compress;
-pub mod file;
-pub mod header;
-pub mod info;
-pub mod quant;
+mod budget;
+mod compress;
+mod file;
+mod header;
+mod info;
+mod quant;
 #[cfg(feature = "plots")]
 pub mod rd;
-pub mod render;
-pub mod section;
+mod reconstruct;
+mod section;
 
 use std::path::Path;
 
@@ -85,13 +85,14 @@ use image::DynamicImage;
 
 pub use budget::Budget;
 pub use compress::{
-    compress_file, compress_image, ContainerReport, SvdzCompressed, SvdzOptions, SvdzReport,
+    compress_file_to_svdz, compress_image_to_svdz, ContainerReport, SvdzCompressed, SvdzOptions,
+    SvdzReport,
 };
 pub use file::{
     decompress_file, info_file, truncate_file, DecompressReport, SvdzFileOptions, TruncateReport,
 };
 pub use header::{Header, MAGIC, VERSION};
-pub use info::FileInfo;
+pub use info::{FileInfo, PlaneInfo};
 pub use quant::{QuantPlane, QuantTerm, QuantVector};
 
 use crate::decode::DecodeLimits;
@@ -143,7 +144,7 @@ impl Container {
     }
 
     /// Encodes the container with zstd at `level` (files are written at
-    /// [`section::ZSTD_LEVEL`]; other levels give other, equally valid bytes).
+    /// `section::ZSTD_LEVEL`; other levels give other, equally valid bytes).
     pub fn encode_at(&self, level: i32) -> Result<Vec<u8>> {
         let mut out = Vec::new();
         self.header.write(&mut out);
@@ -226,14 +227,14 @@ impl Container {
 
     /// The image these factors describe.
     #[must_use]
-    pub fn render(&self) -> DynamicImage {
-        self.render_planes().1
+    pub fn reconstruct(&self) -> DynamicImage {
+        self.reconstruct_planes().1
     }
 
     /// The planes these factors describe (before rounding) and the image merged from them.
     #[must_use]
-    pub fn render_planes(&self) -> (Vec<faer::Mat<f32>>, DynamicImage) {
-        render::render_image(&self.planes, &self.header.layout(), self.alpha.as_deref())
+    pub fn reconstruct_planes(&self) -> (Vec<faer::Mat<f32>>, DynamicImage) {
+        reconstruct::reconstruct_image(&self.planes, &self.header.layout(), self.alpha.as_deref())
     }
 
     /// The first `ranks[p]` terms of every plane (ranks larger than a plane's are clamped): what

@@ -125,7 +125,7 @@ pub fn factorize_image(
 
 /// [`factorize_image`], running `follow(planes, p, j, factors)` for every plane `p` and every
 /// `j < follow_ups` as soon as that plane's factors are ready (see
-/// [`factorize_planes_then`]). Returns the follow-ups' results per plane.
+/// `factorize_planes_then`). Returns the follow-ups' results per plane.
 pub fn factorize_image_and_follow<R: Send>(
     img: &DynamicImage,
     opts: &FactorizeOptions,
@@ -170,7 +170,7 @@ pub fn factorize_image_and_follow<R: Send>(
 
 /// Splits `img` into planes and factorizes them as far as `select` needs: everything for the
 /// exact method; for a truncated method, a number of triplets per plane grown until the ranks
-/// `select` picks are those the whole spectrum would give (see [`grow`]).
+/// `select` picks are those the whole spectrum would give (see `grow`).
 pub fn factorize_image_for(
     img: &DynamicImage,
     opts: &FactorizeOptions,

@@ -41,7 +41,7 @@ pub enum Schedule {
     Shared,
 }
 
-/// Triplets computed per plane in the first round of [`grow`].
+/// Triplets computed per plane in the first round of `grow`.
 pub const FIRST_ROUND: usize = 32;
 
 /// What one call factorizes: the method, its tuning, and how planes share threads.

@@ -1,13 +1,13 @@
 //! Grid: one factorization, many ranks → a labelled contact sheet and the numbers behind it.
 //!
 //! The image is factorized once, with singular vectors for the largest rank asked for; every
-//! tile is rebuilt from those factors with [`crate::pipeline::rebuild`], the very code
+//! tile is rebuilt from those factors with [`crate::rebuild::rebuild`], the very code
 //! `compress` uses, so a tile at rank k has the pixels of `compress -k k` (with the exact SVD,
 //! whose factors do not depend on how many are kept).
 //!
 //! The sheet: the original first, then one tile per rank, in rows of [`GridLayout::columns`]
 //! cells on a white background. Under each tile a label: rank, PSNR (dB), SSIM, energy kept (%)
-//! and storage ratio (×), in DejaVu Sans (see [`crate::draw`]).
+//! and storage ratio (×), in DejaVu Sans (see `crate::draw`).
 
 use std::path::PathBuf;
 use std::sync::OnceLock;
@@ -525,7 +525,7 @@ fn original_label(fz: &Factorized) -> Vec<Vec<String>> {
 /// The label of a rank's cell, line by line: rank; PSNR and SSIM; energy kept and storage
 /// ratio. Items of a line that does not fit the cell go on lines of their own.
 #[must_use]
-pub fn rank_label(r: &GridRank) -> Vec<Vec<String>> {
+pub(crate) fn rank_label(r: &GridRank) -> Vec<Vec<String>> {
     vec![
         vec![format!("rank {}", r.rank)],
         vec![

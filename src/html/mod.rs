@@ -4,18 +4,18 @@
 //! in it, so this module's work is data preparation:
 //!
 //! - factorize the image once ([`crate::factorize_image`]), keeping `max_rank` triplets;
-//! - choose the live view's size ([`view`]): the image itself up to one megapixel by default,
+//! - choose the live view's size (`view`): the image itself up to one megapixel by default,
 //!   otherwise an area-averaged downscale, to which the factors are downscaled exactly;
-//! - quantize every singular vector to 8 or 16 bits with its own scale ([`quantize`]) and state
+//! - quantize every singular vector to 8 or 16 bits with its own scale (`quantize`) and state
 //!   the error that puts into the picture: a worst-case bound and the measured maximum;
 //! - when the page cannot compute svdimg's own PSNR itself (a downscaled view, or a 16-bit image
 //!   the 8-bit canvas cannot hold), compute the exact full-size PSNR of every rank here;
-//! - fill the template ([`page`]): HTML, CSS and JavaScript compiled into the binary, the
+//! - fill the template (`page`): HTML, CSS and JavaScript compiled into the binary, the
 //!   original as a PNG data URI, the factors as base64, everything else as JSON.
 
-pub mod page;
-pub mod quantize;
-pub mod view;
+mod page;
+mod quantize;
+mod view;
 
 use std::io::Cursor;
 use std::path::Path;
@@ -106,7 +106,7 @@ impl Default for HtmlOptions {
 pub struct QuantError {
     /// Plane name.
     pub name: String,
-    /// Worst-case bound on `max |A_K − Ã_K|` from the vectors' scales ([`quantize::error_bound`]).
+    /// Worst-case bound on `max |A_K − Ã_K|` from the vectors' scales (`quantize::error_bound`).
     pub bound: f64,
     /// The maximum actually measured over the view's pixels.
     pub measured: f64,

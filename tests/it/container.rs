@@ -46,7 +46,7 @@ fn photo(w: u32, h: u32, seed: u64) -> DynamicImage {
 }
 
 fn svdz(img: &DynamicImage, o: &CompressOptions, tau: Option<f64>) -> container::SvdzCompressed {
-    container::compress_image(
+    container::compress_image_to_svdz(
         img,
         &container::SvdzOptions {
             compress: (o).clone(),
@@ -69,7 +69,7 @@ fn round_trip_is_bit_exact() {
         let out = svdz(&img, &opts(9, color), None);
         let back = Container::decode(&out.bytes, &limits()).expect("decodes");
         assert_eq!(back, out.container, "{color:?}: same quantized factors");
-        let pixels = back.render();
+        let pixels = back.reconstruct();
         assert_eq!(
             pixels, out.image,
             "{color:?}: same pixels as the encoder measured"
@@ -98,7 +98,9 @@ fn alpha_is_kept_losslessly_or_compressed() {
     let img = DynamicImage::ImageRgba8(rgba.clone());
     let kept = svdz(&img, &opts(4, ColorMode::Rgb), None);
     assert!(kept.container.alpha.is_some());
-    let back = Container::decode(&kept.bytes, &limits()).unwrap().render();
+    let back = Container::decode(&kept.bytes, &limits())
+        .unwrap()
+        .reconstruct();
     let back = back.to_rgba8();
     for (p, q) in back.pixels().zip(rgba.pixels()) {
         assert_eq!(p[3], q[3], "alpha kept exactly");
@@ -109,7 +111,9 @@ fn alpha_is_kept_losslessly_or_compressed() {
     assert_eq!(comp.container.planes.len(), 4);
     assert!(comp.container.alpha.is_none());
     assert_eq!(
-        Container::decode(&comp.bytes, &limits()).unwrap().render(),
+        Container::decode(&comp.bytes, &limits())
+            .unwrap()
+            .reconstruct(),
         comp.image
     );
 }
@@ -122,7 +126,7 @@ fn sixteen_bit_grey_round_trips() {
     let out = svdz(&img, &opts(6, ColorMode::Rgb), None);
     assert_eq!(out.container.header.bit_depth, 16);
     let back = Container::decode(&out.bytes, &limits()).unwrap();
-    assert_eq!(back.render(), out.image);
+    assert_eq!(back.reconstruct(), out.image);
     assert!(matches!(out.image, DynamicImage::ImageLuma16(_)));
 }
 
@@ -140,7 +144,7 @@ fn a_prefix_of_ranks_is_what_compressing_at_that_rank_stores() {
         }
         assert_eq!(cut, direct.container, "rank {k}");
         assert_eq!(cut.encode().unwrap(), direct.bytes, "rank {k}: same bytes");
-        assert_eq!(cut.render(), direct.image, "rank {k}: same pixels");
+        assert_eq!(cut.reconstruct(), direct.image, "rank {k}: same pixels");
     }
 }
 
@@ -156,8 +160,16 @@ fn decoding_does_not_depend_on_the_thread_count() {
         .num_threads(3)
         .build()
         .unwrap();
-    let a = one.install(|| Container::decode(&out.bytes, &limits()).unwrap().render());
-    let b = three.install(|| Container::decode(&out.bytes, &limits()).unwrap().render());
+    let a = one.install(|| {
+        Container::decode(&out.bytes, &limits())
+            .unwrap()
+            .reconstruct()
+    });
+    let b = three.install(|| {
+        Container::decode(&out.bytes, &limits())
+            .unwrap()
+            .reconstruct()
+    });
     assert_eq!(a, b);
     assert_eq!(a, out.image);
 }
@@ -226,7 +238,7 @@ fn random_corruption_never_panics() {
         }
         // Must return, Ok or Err, without panicking; Ok only if the result renders.
         if let Ok(c) = Container::decode(&b, &limits()) {
-            let _ = c.render();
+            let _ = c.reconstruct();
         }
     }
 }
@@ -321,7 +333,7 @@ fn budgets_fit_and_spend_the_bytes_well() {
         Budget::Bytes(6000),
         Budget::BitsPerPixel(2.0),
     ] {
-        let out = container::compress_image(
+        let out = container::compress_image_to_svdz(
             &img,
             &container::SvdzOptions {
                 compress: (&o).clone(),
@@ -344,11 +356,13 @@ fn budgets_fit_and_spend_the_bytes_well() {
             out.bytes.len()
         );
         assert_eq!(
-            Container::decode(&out.bytes, &limits()).unwrap().render(),
+            Container::decode(&out.bytes, &limits())
+                .unwrap()
+                .reconstruct(),
             out.image
         );
     }
-    let small = container::compress_image(
+    let small = container::compress_image_to_svdz(
         &img,
         &container::SvdzOptions {
             compress: (&o).clone(),
@@ -358,7 +372,7 @@ fn budgets_fit_and_spend_the_bytes_well() {
         &NoProgress,
     )
     .unwrap();
-    let big = container::compress_image(
+    let big = container::compress_image_to_svdz(
         &img,
         &container::SvdzOptions {
             compress: (&o).clone(),
@@ -393,7 +407,7 @@ proptest! {
         let out = svdz(&img, &opts(k, color), None);
         let back = Container::decode(&out.bytes, &limits()).unwrap();
         prop_assert_eq!(&back, &out.container);
-        prop_assert_eq!(back.render(), out.image);
+        prop_assert_eq!(back.reconstruct(), out.image);
         let kk = k.min(w.min(h) as usize);
         prop_assert!(back.header.ranks.iter().all(|&r| r as usize == kk));
         // Every prefix is a valid file that decodes to its own pixels.
@@ -431,7 +445,11 @@ fn cli_compress_decompress_info_truncate() {
     assert!(o.status.success(), "{}", stderr(&o));
     let png = image::open(d.join("c40.png")).unwrap();
     let c = Container::decode(&bytes, &limits()).unwrap();
-    assert_eq!(png, c.render(), "the PNG holds exactly the decoded pixels");
+    assert_eq!(
+        png,
+        c.reconstruct(),
+        "the PNG holds exactly the decoded pixels"
+    );
 
     let o = run(&["info", &f("c40.svdz")]);
     let text = stdout(&o);

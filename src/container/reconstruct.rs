@@ -28,7 +28,7 @@ use crate::planes::{self, Layout};
 /// When the plane holds fewer than `k` terms or its vectors have other lengths (caller bugs).
 #[must_use]
 #[track_caller]
-pub fn render_plane(plane: &QuantPlane, k: usize, rows: usize, cols: usize) -> Mat<f32> {
+pub fn reconstruct_plane(plane: &QuantPlane, k: usize, rows: usize, cols: usize) -> Mat<f32> {
     let terms = &plane.terms[..k];
     let us: Vec<Vec<f32>> = terms.iter().map(|t| t.u.dequantize()).collect();
     let vs: Vec<Vec<f32>> = terms.iter().map(|t| t.v.dequantize()).collect();
@@ -80,14 +80,14 @@ fn for_each_column(buf: &mut [f32], rows: usize, f: impl Fn(usize, &mut [f32])) 
 /// Renders every plane at its rank and merges them into an image (alpha from `alpha` when kept);
 /// returns the planes too.
 #[must_use]
-pub fn render_image(
+pub fn reconstruct_image(
     planes: &[QuantPlane],
     layout: &Layout,
     alpha: Option<&[u16]>,
 ) -> (Vec<Mat<f32>>, DynamicImage) {
     let mats: Vec<Mat<f32>> = planes
         .iter()
-        .map(|p| render_plane(p, p.rank(), layout.height, layout.width))
+        .map(|p| reconstruct_plane(p, p.rank(), layout.height, layout.width))
         .collect();
     let image = planes::merge(&mats, layout, alpha);
     (mats, image)
