@@ -16,11 +16,11 @@ use serde::Serialize;
 
 use crate::draw::{self, Fit};
 use crate::error::{Error, Result};
-use crate::factorize::Factorized;
-use crate::metrics;
-use crate::planes;
 use crate::progress::Progress;
-use crate::rebuild::reconstruct_at_ranks;
+use crate::stages::factorize::Factorized;
+use crate::stages::metrics;
+use crate::stages::planes;
+use crate::stages::rebuild::reconstruct_at_ranks;
 
 /// Height of the label bar under every frame, in pixels.
 pub const LABEL_BAR_HEIGHT: u32 = 26;

@@ -18,17 +18,17 @@ use image::{DynamicImage, RgbaImage};
 use serde::Serialize;
 
 use crate::animation::{self, AnimationOptions, AnimationReport};
-use crate::decode::{decode_stage, DecodeLimits, Decoded};
-use crate::encode::{check_output, write_atomically, write_image, OutputFormat, Overwrite};
 use crate::error::{Error, Result};
-use crate::factorize::{factorize_image, FactorizeOptions, Factorized};
-use crate::metrics;
 use crate::parallel;
-use crate::planes::{self, ColorMode};
 use crate::progress::{ms, Progress, Stage};
-use crate::rebuild::reconstruct_at_ranks;
-use crate::reconstruct;
 use crate::report::{ReportHeader, Timings};
+use crate::stages::decode::{decode_stage, DecodeLimits, Decoded};
+use crate::stages::encode::{check_output, write_atomically, write_image, OutputFormat, Overwrite};
+use crate::stages::factorize::{factorize_image, FactorizeOptions, Factorized};
+use crate::stages::metrics;
+use crate::stages::planes::{self, ColorMode};
+use crate::stages::rebuild::reconstruct_at_ranks;
+use crate::stages::reconstruct;
 
 pub use crate::draw::Fit;
 use sheet::layer_picture;

@@ -23,25 +23,18 @@
 //! ```
 #![warn(missing_docs)]
 
-// The core stages and the compress command built on them.
+// The core stages (`stages/`), and the compress command and batches built on them.
+pub mod stages;
+pub use stages::{decode, encode, factorize, metrics, planes, rank, rebuild, reconstruct};
 pub mod batch;
-pub mod decode;
-pub mod encode;
 pub mod error;
 pub mod explain;
-pub mod factorize;
-pub mod metrics;
 pub mod naming;
 pub mod options;
 mod parallel;
 pub mod pipeline;
-pub mod planes;
 pub mod progress;
-pub mod rank;
-pub mod rebuild;
-pub mod reconstruct;
 pub mod report;
-mod ssim;
 
 // Features built on the core, each behind its Cargo feature.
 #[cfg(feature = "sheets")]

@@ -3,9 +3,9 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::encode::{check_output, OutputFormat, Overwrite};
 use crate::error::{Error, Result};
 use crate::report::CompressReport;
+use crate::stages::encode::{check_output, OutputFormat, Overwrite};
 
 /// The rank part of output names: `50`, or `10-12-9` when planes got different ranks.
 #[must_use]

@@ -1,9 +1,9 @@
 //! Options: plain data with documented defaults. The front end builds them once.
 
-use crate::decode::DecodeLimits;
-use crate::encode::Overwrite;
-use crate::factorize::FactorizeOptions;
-use crate::rank::RankSelect;
+use crate::stages::decode::DecodeLimits;
+use crate::stages::encode::Overwrite;
+use crate::stages::factorize::FactorizeOptions;
+use crate::stages::rank::RankSelect;
 
 /// Everything that decides what `compress` does.
 #[derive(Debug, Clone, PartialEq, Default)]

@@ -6,18 +6,18 @@ use std::time::Instant;
 
 use image::DynamicImage;
 
-use crate::decode::{decode_bytes, decode_stage, Decoded};
-use crate::encode::{check_output, encode_to, write_atomically, write_image, OutputFormat};
 use crate::error::Result;
-use crate::factorize::{factorize_image_for, Factorized};
-use crate::metrics;
 use crate::naming::{check_target, resolve_target, OutputTarget};
 use crate::options::CompressOptions;
-use crate::planes;
 use crate::progress::{ms, timed, Progress, Stage};
-use crate::rank::RankChoice;
-use crate::rebuild::{rebuild, Rebuilt};
 use crate::report::{ChannelReport, CompressReport, ReportHeader, Timings};
+use crate::stages::decode::{decode_bytes, decode_stage, Decoded};
+use crate::stages::encode::{check_output, encode_to, write_atomically, write_image, OutputFormat};
+use crate::stages::factorize::{factorize_image_for, Factorized};
+use crate::stages::metrics;
+use crate::stages::planes;
+use crate::stages::rank::RankChoice;
+use crate::stages::rebuild::{rebuild, Rebuilt};
 
 /// The result of compressing one image in memory.
 #[derive(Debug, Clone)]
@@ -75,8 +75,14 @@ pub(crate) fn measure(
     image: &DynamicImage,
 ) -> CompressReport {
     let (reference, reference_ms) = timed(|| planes::reference(img, &fz.planes));
-    let (channels, quality, metrics_ms) =
-        crate::rebuild::measure_planes(fz, &choice.ranks, &reference, recon, image, progress);
+    let (channels, quality, metrics_ms) = crate::stages::rebuild::measure_planes(
+        fz,
+        &choice.ranks,
+        &reference,
+        recon,
+        image,
+        progress,
+    );
     timings.metrics = Some(reference_ms + metrics_ms);
     build_report(fz, choice, opts, timings, channels, &quality)
 }

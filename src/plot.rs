@@ -12,8 +12,8 @@ use image::RgbImage;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use crate::encode::{write_atomically, write_image, Overwrite};
 use crate::error::{Error, Result};
+use crate::stages::encode::{write_atomically, write_image, Overwrite};
 
 /// A drawn plot.
 #[derive(Debug, Clone)]

@@ -3,37 +3,9 @@
 
 use serde::Serialize;
 
-use crate::factorize::{Factorized, Method, Precision};
-use crate::planes::{AlphaHandling, ColorMode, Layout};
-
-/// One compressed plane.
-#[derive(Debug, Clone, Serialize)]
-pub struct ChannelReport {
-    /// "R", "G", "B", "Y", "Cb", "Cr", "L" or "A".
-    pub name: String,
-    /// Matrix rows (image height).
-    pub rows: usize,
-    /// Matrix columns (image width).
-    pub cols: usize,
-    /// Rank kept.
-    pub rank: usize,
-    /// min(rows, cols).
-    pub max_rank: usize,
-    /// The kept singular values, on the [0, 1] sample scale.
-    pub singular_values: Vec<f64>,
-    /// ‖A‖_F² on the [0, 1] scale.
-    pub energy_total: f64,
-    /// Σ_{i≤k} σᵢ² / E (1 for an all-zero plane).
-    pub energy_kept: f64,
-    /// 10·log10 of the discarded energy fraction; `None` when nothing is discarded.
-    pub energy_discarded_db: Option<f64>,
-    /// Eckart–Young: sqrt(Σ_{i>k} σᵢ²).
-    pub predicted_error: f64,
-    /// ‖A − A_k‖_F measured before clamping and rounding.
-    pub measured_error: f64,
-    /// k·(rows + cols + 1).
-    pub stored_values: u64,
-}
+use crate::stages::factorize::{Factorized, Method, Precision};
+use crate::stages::planes::{AlphaHandling, ColorMode, Layout};
+pub use crate::stages::rebuild::ChannelReport;
 
 /// What every report starts with: the input and the image as its planes saw it, and, for the
 /// commands that factorize, which SVD ran. Flattened into each report's JSON object.

@@ -15,17 +15,17 @@ use faer::{Mat, MatRef, Par};
 use image::DynamicImage;
 use serde::Serialize;
 
-use crate::decode::{decode_stage, DecodeLimits};
-use crate::encode::{check_output, write_atomically, Overwrite};
 use crate::error::{Error, Result};
-use crate::factorize::{FactorizeOptions, Method, Precision};
-use crate::metrics;
 use crate::parallel;
-use crate::planes;
 use crate::plot::{spectrum_plot, write_plot, PlotFormat, SpectrumSeries};
 use crate::progress::{ms, Progress, Stage};
-use crate::rank::energy_rank;
 use crate::report::{ReportHeader, SvdRun, Timings};
+use crate::stages::decode::{decode_stage, DecodeLimits};
+use crate::stages::encode::{check_output, write_atomically, Overwrite};
+use crate::stages::factorize::{FactorizeOptions, Method, Precision};
+use crate::stages::metrics;
+use crate::stages::planes;
+use crate::stages::rank::energy_rank;
 
 /// The energy fractions whose ranks a spectrum reports.
 pub const MILESTONES: [f64; 5] = [0.5, 0.9, 0.95, 0.99, 0.999];
@@ -109,7 +109,7 @@ pub struct SpectrumReport {
     pub timings_ms: Timings,
 }
 
-/// The fraction of the energy kept at k = 1 … len, as [`crate::metrics::energy_kept`] computes it
+/// The fraction of the energy kept at k = 1 … len, as [`crate::stages::metrics::energy_kept`] computes it
 /// for a whole spectrum (1 − Σ_{i>k} σᵢ² / E); 1 everywhere for an all-zero plane.
 #[must_use]
 pub fn cumulative_energy(s: &[f64], total: f64) -> Vec<f64> {

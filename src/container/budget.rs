@@ -14,8 +14,8 @@ use super::quant::default_tolerance;
 use super::section::{SEARCH_LEVEL, ZSTD_LEVEL};
 use super::Container;
 use crate::error::{Error, Result};
-use crate::factorize::Factorized;
-use crate::rank::RankChoice;
+use crate::stages::factorize::Factorized;
+use crate::stages::rank::RankChoice;
 
 /// A size the file must fit in.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -93,7 +93,10 @@ fn ranks_for(order: &[usize], planes: usize, n: usize) -> Vec<usize> {
 
 /// Σ of squared sample differences (alpha kept exactly contributes nothing).
 fn squared_error(a: &DynamicImage, b: &DynamicImage) -> f64 {
-    let (x, y) = (crate::planes::samples_u16(a), crate::planes::samples_u16(b));
+    let (x, y) = (
+        crate::stages::planes::samples_u16(a),
+        crate::stages::planes::samples_u16(b),
+    );
     x.iter()
         .zip(&y)
         .map(|(&p, &q)| {
@@ -125,7 +128,7 @@ pub fn fit(
     let size_at = |n: usize, share: f64, level: i32| -> Result<usize> {
         Ok(build_n(n, share)?.encode_at(level)?.len())
     };
-    let reference = crate::planes::reference(img, &fz.planes);
+    let reference = crate::stages::planes::reference(img, &fz.planes);
     let shares: &[f64] = if tolerance.is_some() {
         &SHARES[..1]
     } else {

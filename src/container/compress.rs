@@ -10,14 +10,14 @@ use serde::Serialize;
 use super::budget::{self, Budget};
 use super::quant;
 use super::Container;
-use crate::decode::decode_stage;
-use crate::encode::check_output;
 use crate::error::Result;
-use crate::factorize::factorize_image;
 use crate::options::CompressOptions;
 use crate::pipeline::measure;
 use crate::progress::{ms, timed, Progress, Stage};
 use crate::report::{CompressReport, Timings};
+use crate::stages::decode::decode_stage;
+use crate::stages::encode::check_output;
+use crate::stages::factorize::factorize_image;
 
 /// What the `.svdz` file is made of, beside the usual compress report.
 #[derive(Debug, Clone, Serialize)]
@@ -162,7 +162,7 @@ fn describe_file(
     base: &CompressReport,
     budget_bytes: Option<u64>,
 ) -> ContainerReport {
-    let limits = crate::decode::DecodeLimits {
+    let limits = crate::stages::decode::DecodeLimits {
         max_pixels: u64::MAX,
     };
     // The bytes were just encoded, so they parse; fall back to zeros if that ever failed.

@@ -6,11 +6,11 @@ use std::path::Path;
 use serde::Serialize;
 
 use super::{is_svdz_path, read_bounded, write_file, Container, FileInfo};
-use crate::decode::DecodeLimits;
-use crate::encode::{check_output, write_image, OutputFormat, Overwrite};
 use crate::error::{Error, Result};
 use crate::progress::{timed, Progress, Stage};
 use crate::report::{ReportHeader, Timings};
+use crate::stages::decode::DecodeLimits;
+use crate::stages::encode::{check_output, write_image, OutputFormat, Overwrite};
 
 /// Everything that decides how a `.svdz` file is read and what may be replaced.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

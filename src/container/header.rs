@@ -2,7 +2,7 @@
 //! Every field is checked before anything it sizes is allocated.
 
 use crate::error::{Error, Result};
-use crate::planes::{AlphaMode, ColorMode, Layout};
+use crate::stages::planes::{AlphaMode, ColorMode, Layout};
 
 /// The first eight bytes of every `.svdz` file.
 pub const MAGIC: &[u8; 8] = b"\x89SVDZ\r\n\x1a";
@@ -48,7 +48,7 @@ impl Header {
         colour + usize::from(self.alpha == Some(AlphaMode::Compress))
     }
 
-    /// The planes' layout, as [`crate::planes::split`] would describe them.
+    /// The planes' layout, as [`crate::stages::planes::split`] would describe them.
     #[must_use]
     pub fn layout(&self) -> Layout {
         let mut names: Vec<&'static str> = match (self.color, self.grey_input) {

@@ -102,7 +102,9 @@ impl FileInfo {
             raw_f32_bytes: c
                 .planes
                 .iter()
-                .map(|p| 4 * crate::metrics::stored_values(p.rank(), hh as usize, w as usize))
+                .map(|p| {
+                    4 * crate::stages::metrics::stored_values(p.rank(), hh as usize, w as usize)
+                })
                 .sum(),
             planes,
         }

@@ -95,9 +95,9 @@ pub use header::{Header, MAGIC, VERSION};
 pub use info::{FileInfo, PlaneInfo};
 pub use quant::{QuantPlane, QuantTerm, QuantVector};
 
-use crate::decode::DecodeLimits;
 use crate::error::{Error, Result};
-use crate::factorize::Factorized;
+use crate::stages::decode::DecodeLimits;
+use crate::stages::factorize::Factorized;
 use section::{ALPHA_TAG, PLANE_TAG};
 
 /// The contents of a `.svdz` file.
@@ -188,7 +188,7 @@ impl Container {
             at += info.total();
         }
         let mut alpha_info = None;
-        let alpha = if header.alpha == Some(crate::planes::AlphaMode::Keep) {
+        let alpha = if header.alpha == Some(crate::stages::planes::AlphaMode::Keep) {
             let n = rows
                 .checked_mul(cols)
                 .and_then(|p| p.checked_mul(usize::from(header.bit_depth / 8)))
@@ -277,8 +277,12 @@ pub fn read_bounded(path: &Path, limits: &DecodeLimits) -> Result<Vec<u8>> {
 }
 
 /// Writes encoded bytes to `path` atomically (never a partial file).
-pub fn write_file(bytes: &[u8], path: &Path, overwrite: crate::encode::Overwrite) -> Result<()> {
-    crate::encode::write_atomically(path, overwrite, |w| {
+pub fn write_file(
+    bytes: &[u8],
+    path: &Path,
+    overwrite: crate::stages::encode::Overwrite,
+) -> Result<()> {
+    crate::stages::encode::write_atomically(path, overwrite, |w| {
         std::io::Write::write_all(w, bytes)
             .map_err(|e| Error::io(format!("cannot write {}", path.display()), e))
     })

@@ -19,7 +19,7 @@
 //! the truncation error, so a file's PSNR stays within about 0.1 dB of the unquantized factors'.
 
 use crate::error::{Error, Result};
-use crate::factorize::Factors;
+use crate::stages::factorize::Factors;
 
 /// Smallest bit width a vector gets.
 pub const MIN_BITS: u8 = 2;
@@ -152,7 +152,7 @@ pub fn default_tolerance(spectra: &[&[f64]], energies: &[f64], ranks: &[usize], 
     let mut truncation = 0.0;
     let mut vectors = 0usize;
     for ((s, &e), &k) in spectra.iter().zip(energies).zip(ranks) {
-        truncation += (e - crate::metrics::kept_energy(s, k)).max(0.0);
+        truncation += (e - crate::stages::metrics::kept_energy(s, k)).max(0.0);
         vectors += 2 * k;
     }
     if vectors == 0 || truncation <= 0.0 {

@@ -16,17 +16,17 @@ use serde::Serialize;
 
 use super::budget::Budget;
 use super::quant;
-use crate::decode::{decode_stage, DecodeLimits};
-use crate::encode::{check_output, Overwrite};
 use crate::error::{Error, Result};
-use crate::factorize::{factorize_image, FactorizeOptions};
-use crate::metrics;
-use crate::planes::{AlphaHandling, AlphaMode, ColorMode};
 use crate::plot::{rate_plot_svg, RateCurve};
 use crate::progress::{ms, timed, NoProgress, Progress};
-use crate::rank::RankSelect;
-use crate::rebuild::reconstruct_at_ranks;
 use crate::report::{ReportHeader, Timings};
+use crate::stages::decode::{decode_stage, DecodeLimits};
+use crate::stages::encode::{check_output, Overwrite};
+use crate::stages::factorize::{factorize_image, FactorizeOptions};
+use crate::stages::metrics;
+use crate::stages::planes::{AlphaHandling, AlphaMode, ColorMode};
+use crate::stages::rank::RankSelect;
+use crate::stages::rebuild::reconstruct_at_ranks;
 
 /// One row of the table.
 #[derive(Debug, Clone, Serialize)]
@@ -208,7 +208,10 @@ pub fn rate_distortion(
     };
     let measure = |out: &DynamicImage| metrics::quality(&img, out, channels, peak);
     let jpegs: Vec<(u8, Vec<u8>)> = crate::parallel::map(&(1..=100u8).collect::<Vec<_>>(), |&q| {
-        (q, crate::encode::jpeg_bytes(&img, q).unwrap_or_default())
+        (
+            q,
+            crate::stages::encode::jpeg_bytes(&img, q).unwrap_or_default(),
+        )
     });
     let jpeg_at = |bytes: usize| -> Result<(Option<u8>, usize, metrics::Quality)> {
         let fit = jpegs
@@ -216,7 +219,7 @@ pub fn rate_distortion(
             .filter(|(_, b)| !b.is_empty() && b.len() <= bytes)
             .max_by_key(|(q, _)| *q);
         let (q, b) = fit.map_or((None, &jpegs[0].1), |(q, b)| (Some(*q), b));
-        let decoded = crate::decode::decode_bytes(b, &Default::default())?.image;
+        let decoded = crate::stages::decode::decode_bytes(b, &Default::default())?.image;
         Ok((q, b.len(), measure(&decoded)))
     };
     let colors: &[ColorMode] = if channels == 3 {
@@ -283,7 +286,7 @@ pub fn rate_distortion(
     rows.extend(budget_rows);
     let mut jpeg_curve = Vec::new();
     for (q, b) in jpegs.iter().filter(|(q, _)| q % 5 == 0) {
-        let decoded = crate::decode::decode_bytes(b, &Default::default())?.image;
+        let decoded = crate::stages::decode::decode_bytes(b, &Default::default())?.image;
         jpeg_curve.push(JpegPoint {
             quality: *q,
             bytes: b.len(),

@@ -13,14 +13,14 @@
 //! FMA on its own). The loops run column by column; only whole columns are shared out between
 //! threads, and every column's arithmetic is the same whichever thread does it, so threading does
 //! not change a bit. No matrix-product library is used here, because those choose blocking and
-//! summation order by CPU and thread count. The planes then go through [`crate::planes::merge`]
+//! summation order by CPU and thread count. The planes then go through [`crate::stages::planes::merge`]
 //! (f64 colour conversion, clamp, round), which is deterministic too.
 
 use faer::Mat;
 use image::DynamicImage;
 
 use super::quant::QuantPlane;
-use crate::planes::{self, Layout};
+use crate::stages::planes::{self, Layout};
 
 /// The first `k` terms of `plane` summed into a rows × cols matrix, in the fixed order above.
 ///

@@ -4,11 +4,11 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use super::{grid_image, GridOptions, GridRank, GridReport};
-use crate::decode::decode_stage;
-use crate::encode::{check_output, write_atomically, write_image, OutputFormat};
 use crate::error::{Error, Result};
 use crate::plot::{quality_plot, write_plot, PlotFormat, QualityPoint};
 use crate::progress::{timed, Progress};
+use crate::stages::decode::decode_stage;
+use crate::stages::encode::{check_output, write_atomically, write_image, OutputFormat};
 
 /// `<stem>.grid.png` beside the input.
 fn default_output(input: &Path) -> PathBuf {

@@ -1,7 +1,7 @@
 //! Grid: one factorization, many ranks → a labelled contact sheet and the numbers behind it.
 //!
 //! The image is factorized once, with singular vectors for the largest rank asked for; every
-//! tile is rebuilt from those factors with [`crate::rebuild::rebuild`], the very code
+//! tile is rebuilt from those factors with [`crate::stages::rebuild::rebuild`], the very code
 //! `compress` uses, so a tile at rank k has the pixels of `compress -k k` (with the exact SVD,
 //! whose factors do not depend on how many are kept).
 //!
@@ -16,18 +16,18 @@ use std::time::Instant;
 use image::{DynamicImage, RgbaImage};
 use serde::Serialize;
 
-use crate::decode::DecodeLimits;
-use crate::encode::Overwrite;
 use crate::error::{Error, Result};
-use crate::factorize::{
+use crate::progress::{NoProgress, Progress, Stage};
+use crate::report::{ChannelReport, ReportHeader, Timings};
+use crate::stages::decode::DecodeLimits;
+use crate::stages::encode::Overwrite;
+use crate::stages::factorize::{
     factorize_image_and_follow, follow_all, FactorizeOptions, Factorized, Factors,
 };
-use crate::metrics;
-use crate::planes;
-use crate::progress::{NoProgress, Progress, Stage};
-use crate::rank::RankSelect;
-use crate::rebuild::{channel_reports, rebuild};
-use crate::report::{ChannelReport, ReportHeader, Timings};
+use crate::stages::metrics;
+use crate::stages::planes;
+use crate::stages::rank::RankSelect;
+use crate::stages::rebuild::{channel_reports, rebuild};
 
 mod file;
 mod ranks;

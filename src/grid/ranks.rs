@@ -2,7 +2,7 @@
 
 use super::Factorized;
 use crate::error::{Error, Result};
-use crate::rank::{energy_rank, RankSelect};
+use crate::stages::rank::{energy_rank, RankSelect};
 
 /// Energy fractions that `--ranks auto` takes a rank for.
 pub const AUTO_ENERGY: [f64; 6] = [0.5, 0.8, 0.9, 0.95, 0.99, 0.999];

@@ -17,13 +17,13 @@ use faer::Mat;
 use image::imageops::FilterType;
 use image::{DynamicImage, RgbaImage};
 
-use crate::factorize::Factors;
-use crate::metrics::{self, ChannelQuality};
 use crate::parallel;
-use crate::planes::{self, AlphaMode, ColorMode, Layout, Samples};
-use crate::reconstruct::reconstruct;
 use crate::resample::downscale_samples;
-use crate::ssim::{self, Channel, ReferenceMean};
+use crate::stages::factorize::Factors;
+use crate::stages::metrics::{self, ChannelQuality};
+use crate::stages::planes::{self, AlphaMode, ColorMode, Layout, Samples};
+use crate::stages::reconstruct::reconstruct;
+use crate::stages::ssim::{self, Channel, ReferenceMean};
 
 /// The size of the tile of a `w × h` image in cells `tile_width` wide: as wide as the cell and
 /// at most twice as tall, the aspect ratio kept.

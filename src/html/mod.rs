@@ -26,14 +26,14 @@ use faer::{Accum, Mat};
 use image::DynamicImage;
 use serde::Serialize;
 
-use crate::decode::{decode_stage, DecodeLimits};
-use crate::encode::{check_output, encode_to, write_atomically, OutputFormat, Overwrite};
 use crate::error::{Error, Result};
-use crate::factorize::{factorize_image, FactorizeOptions, Factorized};
-use crate::planes::{self, AlphaMode, ColorMode};
 use crate::progress::{ms, Progress, Stage};
 use crate::report::{ReportHeader, Timings};
 use crate::resample::Resample;
+use crate::stages::decode::{decode_stage, DecodeLimits};
+use crate::stages::encode::{check_output, encode_to, write_atomically, OutputFormat, Overwrite};
+use crate::stages::factorize::{factorize_image, FactorizeOptions, Factorized};
+use crate::stages::planes::{self, AlphaMode, ColorMode};
 
 pub use quantize::Bits;
 pub use view::DEFAULT_VIEW_PIXELS;

@@ -11,9 +11,9 @@ use faer::linalg::matmul::matmul;
 use faer::{Accum, Mat};
 use image::DynamicImage;
 
-use crate::factorize::Factors;
-use crate::planes::{self, Layout};
 use crate::resample::Resample;
+use crate::stages::factorize::Factors;
+use crate::stages::planes::{self, Layout};
 
 /// Default largest number of pixels the page redraws live: one megapixel (1024 × 1024).
 pub const DEFAULT_VIEW_PIXELS: usize = 1 << 20;
@@ -132,7 +132,7 @@ pub fn psnr_by_rank(
             }
         }
         let mse = sq / (m * n * compared) as f64;
-        out.push(crate::metrics::psnr(mse, layout.peak()));
+        out.push(crate::stages::metrics::psnr(mse, layout.peak()));
     }
     out
 }

@@ -13,7 +13,7 @@ use faer::Mat;
 use image::{Rgba, RgbaImage};
 
 use crate::draw::{self, fitted_choice, Fit};
-use crate::planes::{ColorMode, Layout};
+use crate::stages::planes::{ColorMode, Layout};
 
 use super::{LayerEntry, LayerView};
 
@@ -121,9 +121,11 @@ pub fn layer_picture(layers: &[Mat<f32>], layout: &Layout, view: LayerView) -> R
     // The signed values to show, per pixel: one (a field) or three (RGB differences).
     let rgb_delta = |i: usize, j: usize| -> [f64; 3] {
         match layout.color {
-            ColorMode::YCbCr => {
-                crate::planes::ycbcr_to_rgb(at(0, i, j), at(1, i, j) + 0.5, at(2, i, j) + 0.5)
-            }
+            ColorMode::YCbCr => crate::stages::planes::ycbcr_to_rgb(
+                at(0, i, j),
+                at(1, i, j) + 0.5,
+                at(2, i, j) + 0.5,
+            ),
             _ => [at(0, i, j), at(1, i, j), at(2, i, j)],
         }
     };

@@ -4,7 +4,7 @@
 use faer::linalg::matmul::matmul;
 use faer::{Accum, Mat, Par};
 
-use crate::factorize::Factors;
+use crate::stages::factorize::Factors;
 
 /// The rank-`k` approximation `Σ_{i<k} σᵢ uᵢ vᵢᵀ` (zero for k = 0), unclamped.
 ///

@@ -314,8 +314,8 @@ impl<R> Drop for PanicGuard<'_, R> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::factorize::{Method, Precision, RandomizedParams};
     use crate::progress::NoProgress;
+    use crate::stages::factorize::{Method, Precision, RandomizedParams};
 
     #[test]
     fn follow_ups_see_the_factors_of_their_plane_whatever_the_schedule() {

@@ -17,7 +17,7 @@ use super::{
 use crate::error::Result;
 use crate::parallel;
 use crate::progress::{Progress, Stage};
-use crate::rank::RankSelect;
+use crate::stages::rank::RankSelect;
 
 /// How planes share the worker threads during the SVD.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

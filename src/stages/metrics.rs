@@ -4,8 +4,8 @@
 use faer::MatRef;
 use image::DynamicImage;
 
-use crate::planes::{canonical, samples, Samples};
-use crate::ssim::{ssim_channel, Channel, ReferenceMean};
+use crate::stages::planes::{canonical, samples, Samples};
+use crate::stages::ssim::{ssim_channel, Channel, ReferenceMean};
 
 /// ‖A‖_F², summed in f64: the total energy, known without any SVD.
 #[must_use]

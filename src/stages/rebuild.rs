@@ -5,14 +5,14 @@ use std::time::Instant;
 
 use faer::Mat;
 use image::DynamicImage;
+use serde::Serialize;
 
-use crate::factorize::Factorized;
-use crate::metrics;
 use crate::parallel;
-use crate::planes;
 use crate::progress::{Progress, Stage};
-use crate::reconstruct::reconstruct;
-use crate::report::ChannelReport;
+use crate::stages::factorize::Factorized;
+use crate::stages::metrics;
+use crate::stages::planes;
+use crate::stages::reconstruct::reconstruct;
 
 /// Rebuilds every plane of `fz` at `ranks` (one rank per plane) and merges the planes into an
 /// image (clamped, rounded, alpha put back). This is the one code path behind every reconstruction
@@ -57,7 +57,7 @@ pub struct Rebuilt {
 
 /// Rebuilds `fz` at `ranks` (one per plane, at most the triplets each plane holds) and measures
 /// the result against `reference` (from [`planes::reference`]). Every plane is rebuilt in fixed
-/// blocks of rows (see [`crate::reconstruct::partial_sum`]), planes and blocks in parallel, so
+/// blocks of rows (see [`crate::stages::reconstruct::partial_sum`]), planes and blocks in parallel, so
 /// the same factors and ranks always give the same pixels.
 ///
 /// # Panics
@@ -145,4 +145,33 @@ pub(crate) fn channel_reports(
 
 fn ms(t: Instant) -> f64 {
     t.elapsed().as_secs_f64() * 1e3
+}
+
+/// One compressed plane.
+#[derive(Debug, Clone, Serialize)]
+pub struct ChannelReport {
+    /// "R", "G", "B", "Y", "Cb", "Cr", "L" or "A".
+    pub name: String,
+    /// Matrix rows (image height).
+    pub rows: usize,
+    /// Matrix columns (image width).
+    pub cols: usize,
+    /// Rank kept.
+    pub rank: usize,
+    /// min(rows, cols).
+    pub max_rank: usize,
+    /// The kept singular values, on the [0, 1] sample scale.
+    pub singular_values: Vec<f64>,
+    /// ‖A‖_F² on the [0, 1] scale.
+    pub energy_total: f64,
+    /// Σ_{i≤k} σᵢ² / E (1 for an all-zero plane).
+    pub energy_kept: f64,
+    /// 10·log10 of the discarded energy fraction; `None` when nothing is discarded.
+    pub energy_discarded_db: Option<f64>,
+    /// Eckart–Young: sqrt(Σ_{i>k} σᵢ²).
+    pub predicted_error: f64,
+    /// ‖A − A_k‖_F measured before clamping and rounding.
+    pub measured_error: f64,
+    /// k·(rows + cols + 1).
+    pub stored_values: u64,
 }

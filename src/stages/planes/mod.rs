@@ -368,6 +368,7 @@ pub fn merge(planes: &[Mat<f32>], layout: &Layout, alpha: Option<&[u16]>) -> Dyn
 /// planes are its output channels (any but YCbCr, 8-bit) these are the samples of that channel
 /// in the merged image.
 #[must_use]
+#[cfg_attr(not(all(feature = "sheets", feature = "plots")), allow(dead_code))]
 pub(crate) fn channel8(plane: &Mat<f32>) -> Vec<u8> {
     /// Columns quantized together, so that each row of the band gets them in one store.
     const COLS: usize = 16;
@@ -399,6 +400,7 @@ pub(crate) fn channel8(plane: &Mat<f32>) -> Vec<u8> {
 /// f64, and so is adding ½ to it, so truncating the sum rounds half up exactly as
 /// [`round_to_sample`] does (NaN gives 0 both ways).
 #[inline]
+#[cfg_attr(not(all(feature = "sheets", feature = "plots")), allow(dead_code))]
 fn quantize8(v: f32) -> u8 {
     (f64::from(v).clamp(0.0, 1.0) * 255.0 + 0.5) as u8
 }

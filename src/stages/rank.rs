@@ -172,7 +172,7 @@ fn percent_rank(p: f64, rows: usize, cols: usize) -> usize {
     ((p / 100.0 * r as f64).round() as usize).clamp(1, r.max(1))
 }
 
-/// The smallest k ≥ 1 whose kept energy ([`crate::metrics::energy_kept`], computed the same way as
+/// The smallest k ≥ 1 whose kept energy ([`crate::stages::metrics::energy_kept`], computed the same way as
 /// the report computes it) reaches F; the whole spectrum if rounding keeps it short.
 #[must_use]
 pub fn energy_rank(s: &[f64], energy: f64, f: f64, complete: bool) -> usize {

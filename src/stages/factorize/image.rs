@@ -1,4 +1,4 @@
-//! Factorizing a whole image: split it into planes ([`crate::planes::split`]), factorize every
+//! Factorizing a whole image: split it into planes ([`crate::stages::planes::split`]), factorize every
 //! plane, and keep what later stages need ([`Factorized`]).
 
 use faer::Mat;
@@ -9,11 +9,11 @@ use super::{
     RandomizedParams, Schedule,
 };
 use crate::error::Result;
-use crate::metrics;
 use crate::parallel;
-use crate::planes::{self, AlphaMode, ColorMode, Planes};
 use crate::progress::{Progress, Stage};
-use crate::rank::{RankChoice, RankSelect};
+use crate::stages::metrics;
+use crate::stages::planes::{self, AlphaMode, ColorMode, Planes};
+use crate::stages::rank::{RankChoice, RankSelect};
 
 /// How an image becomes factors: which planes, which SVD, how planes share the threads.
 #[derive(Debug, Clone, PartialEq, Default)]
