@@ -49,7 +49,7 @@ fn svdz(img: &DynamicImage, o: &CompressOptions, tau: Option<f64>) -> container:
     container::compress_image_to_svdz(
         img,
         &container::SvdzOptions {
-            compress: (o).clone(),
+            compress: o.clone(),
             tolerance: tau,
             budget: None,
         },
@@ -336,7 +336,7 @@ fn budgets_fit_and_spend_the_bytes_well() {
         let out = container::compress_image_to_svdz(
             &img,
             &container::SvdzOptions {
-                compress: (&o).clone(),
+                compress: o.clone(),
                 tolerance: None,
                 budget: Some(budget),
             },
@@ -365,7 +365,7 @@ fn budgets_fit_and_spend_the_bytes_well() {
     let small = container::compress_image_to_svdz(
         &img,
         &container::SvdzOptions {
-            compress: (&o).clone(),
+            compress: o.clone(),
             tolerance: None,
             budget: Some(Budget::Bytes(1500)),
         },
@@ -375,7 +375,7 @@ fn budgets_fit_and_spend_the_bytes_well() {
     let big = container::compress_image_to_svdz(
         &img,
         &container::SvdzOptions {
-            compress: (&o).clone(),
+            compress: o.clone(),
             tolerance: None,
             budget: Some(Budget::Bytes(6000)),
         },
