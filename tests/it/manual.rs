@@ -32,7 +32,7 @@ fn completion_scripts_name_every_subcommand_and_parse() {
             assert!(script.contains(sub), "{shell} script lacks {sub}");
         }
         assert!(
-            script.contains("--max-pixels"),
+            script.contains("max-pixels"),
             "{shell} script lacks flags"
         );
     }
