@@ -400,6 +400,13 @@ pub struct ExplainArgs {
     /// stdout instead of the walk-through; numbers are full f64, not rounded.
     #[arg(long)]
     pub json: bool,
+    /// 2×2 only: draw the geometry (unit circle → ellipse, an orthogonal pair and its image,
+    /// the singular pair, A = UΣVᵀ step by step, A₁) as .svg or .png.
+    #[arg(long, value_name = "FILE")]
+    pub plot: Option<PathBuf>,
+    /// Replace existing output files.
+    #[arg(long, short)]
+    pub force: bool,
 }
 
 /// `svdimg grid`.

@@ -2,10 +2,14 @@
 
 use serde::Serialize;
 use std::io::Read;
+use std::path::Path;
+
+use svdimg::explain::geometry::{geometry, Geometry};
 use svdimg::explain::{explain, parse_matrix, Explanation};
+use svdimg::plot::{geometry_plot, write_plot, PlotFormat};
 
 use super::args::ExplainArgs;
-use super::{output, Exit};
+use super::{output, run, Exit};
 
 /// A matrix file larger than this cannot hold an 8×8 matrix anyone would type.
 const MAX_FILE_BYTES: u64 = 64 * 1024;
@@ -16,6 +20,9 @@ struct ExplainJson<'a> {
     schema: &'static str,
     #[serde(flatten)]
     explanation: &'a Explanation,
+    /// For a 2×2 matrix, the numbers the geometry pictures are drawn from.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    geometry: Option<Geometry>,
 }
 
 /// Reads, explains and prints. A bad matrix is a usage error (exit 2); an unreadable file exit 1.
@@ -39,16 +46,40 @@ pub fn run(args: &ExplainArgs) -> Exit {
             return Exit::Usage;
         }
     };
+    if let Some(path) = &args.plot {
+        if let Err(exit) = write_geometry_plot(&e, args, path) {
+            return exit;
+        }
+    }
     let out = if args.json {
         output::json_line(&ExplainJson {
             schema: "svdimg.explain/1",
             explanation: &e,
+            geometry: geometry(&e).ok(),
         }) + "\n"
     } else {
         e.render_text(usize::from(args.digits))
     };
     output::print_stdout(&out);
     Exit::Success
+}
+
+/// Draws the geometry of a 2×2 explanation to `path`. Another shape is a usage error (exit 2),
+/// an output that cannot be written a failure (exit 1).
+fn write_geometry_plot(e: &Explanation, args: &ExplainArgs, path: &Path) -> Result<(), Exit> {
+    let overwrite = super::convert::overwrite(args.force);
+    let fail = |e: svdimg::Error| run::fail(path, &e);
+    let g = geometry(e).map_err(|err| {
+        eprintln!("error: {}: {err}", path.display());
+        Exit::Usage
+    })?;
+    let format = PlotFormat::from_path(path).map_err(|err| {
+        eprintln!("{}", output::error_line(path, &err));
+        Exit::Usage
+    })?;
+    svdimg::encode::check_output(None, path, overwrite).map_err(fail)?;
+    let drawn = geometry_plot(&g, usize::from(args.digits), format).map_err(fail)?;
+    write_plot(&drawn, path, overwrite).map_err(fail)
 }
 
 /// The matrix argument as it appears in an error line: quoted, escaped onto one line, shortened.

@@ -6,7 +6,9 @@
 use serde::Serialize;
 use std::fmt;
 
+pub mod geometry;
 mod render;
+pub use render::{degrees, num as number};
 #[cfg(test)]
 mod tests;
 mod vector;
@@ -62,6 +64,13 @@ pub enum ExplainError {
         /// 1-based column number.
         col: usize,
     },
+    /// A picture of the plane was asked for a matrix that is not 2×2.
+    NotTwoByTwo {
+        /// Number of rows.
+        rows: usize,
+        /// Number of columns.
+        cols: usize,
+    },
     /// More than [`MAX_DIM`] rows or columns.
     TooLarge {
         /// Number of rows given.
@@ -93,6 +102,11 @@ impl fmt::Display for ExplainError {
             ExplainError::TooLarge { rows, cols } => write!(
                 f,
                 "the matrix is {rows}×{cols}, but at most {MAX_DIM}×{MAX_DIM} is supported"
+            ),
+            ExplainError::NotTwoByTwo { rows, cols } => write!(
+                f,
+                "the geometry pictures show how a 2×2 matrix maps the plane (the unit circle to an \
+                 ellipse); this matrix is {rows}×{cols}"
             ),
         }
     }

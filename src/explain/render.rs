@@ -1,11 +1,12 @@
 //! Text rendering of an [`Explanation`]: the numbered walk-through a student reads.
 
+use super::vector::column;
 use super::{Explanation, METHOD_JACOBI, METHOD_QUADRATIC};
 use std::fmt::Write;
 
 /// Formats x with `d` decimals (huge values in scientific notation); a negative
 /// zero such as "-0.0000" loses its sign.
-pub(super) fn num(x: f64, d: usize) -> String {
+pub fn num(x: f64, d: usize) -> String {
     if x.abs() >= 1e12 && x.is_finite() {
         return format!("{x:.d$e}");
     }
@@ -16,15 +17,15 @@ pub(super) fn num(x: f64, d: usize) -> String {
     }
 }
 
+/// An angle in degrees with two decimals fewer than other numbers (at least one): "73.74°".
+pub fn degrees(deg: f64, d: usize) -> String {
+    format!("{}°", num(deg, d.saturating_sub(2).max(1)))
+}
+
 /// A vector as "(a, b, c)".
 fn vector(x: &[f64], d: usize) -> String {
     let parts: Vec<String> = x.iter().map(|&v| num(v, d)).collect();
     format!("({})", parts.join(", "))
-}
-
-/// Column `k` of a row-major matrix.
-pub(super) fn column(m: &[Vec<f64>], k: usize) -> Vec<f64> {
-    m.iter().map(|row| row[k]).collect()
 }
 
 /// A matrix as aligned bracketed rows, the first prefixed by "label = ".
@@ -276,6 +277,47 @@ pub(super) fn render(e: &Explanation, d: usize) -> String {
         );
     } else {
         say!("  Frobenius error ‖W − A{ks}‖_F = 0: nothing was dropped, A{ks} = W.");
+    }
+    if let Ok(g) = super::geometry::geometry(e) {
+        say!("\nStep 8. The geometry: orthogonal in, orthogonal out");
+        say!("  A maps the unit circle onto an ellipse with semi-axes σ₁u₁ and σ₂u₂.");
+        let ex = &g.example;
+        say!(
+            "  x = {} (at {}) and y = {} are orthogonal;",
+            vector(&ex.x, d),
+            degrees(super::geometry::EXAMPLE_ANGLE_DEG, d),
+            vector(&ex.y, d),
+        );
+        say!(
+            "  A x = {} and A y = {}",
+            vector(&ex.ax, d),
+            vector(&ex.ay, d)
+        );
+        say!(
+            "  meet at {} (lengths {} and {}).",
+            ex.angle_deg
+                .map_or_else(|| "no angle (one is 0)".into(), |a| degrees(a, d)),
+            num(ex.ax_length, d),
+            num(ex.ay_length, d)
+        );
+        let sg = &g.singular;
+        say!(
+            "  v₁ and v₂ go to σ₁u₁ = {} and σ₂u₂ = {}:",
+            vector(&sg.ax, d),
+            vector(&sg.ay, d)
+        );
+        say!(
+            "  they meet at {}, with lengths σ₁ = {} and σ₂ = {}.",
+            sg.angle_deg
+                .map_or_else(|| "no angle (σ₂ = 0)".into(), |a| degrees(a, d)),
+            num(sg.ax_length, d),
+            num(sg.ay_length, d)
+        );
+        say!("  A = UΣVᵀ: rotate or reflect (Vᵀ), stretch along the axes (Σ), rotate or reflect (U).");
+        say!("  A₁ squashes the ellipse onto its long axis, along u₁.");
+        for note in &g.notes {
+            say!("  - {}", wrap(note, 88, "    "));
+        }
     }
     if !e.notes.is_empty() {
         say!("\nNotes on this example:");

@@ -1,7 +1,8 @@
 //! Unit tests of the `explain` module: the worked example, tall/wide/rank-deficient/zero/identity
 //! matrices, extreme scales, parsing and the JSON field list.
 
-use super::render::{column, num};
+use super::render::num;
+use super::vector::column;
 use super::*;
 
 fn w(rows: &[&[f64]]) -> Vec<Vec<f64>> {

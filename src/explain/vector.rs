@@ -82,3 +82,8 @@ pub(super) fn max_abs_diff(a: &[Vec<f64>], b: &[Vec<f64>]) -> f64 {
         .zip(b.iter().flatten())
         .fold(0.0, |acc, (x, y)| acc.max((x - y).abs()))
 }
+
+/// Column `k` of a row-major matrix.
+pub(super) fn column(m: &[Vec<f64>], k: usize) -> Vec<f64> {
+    m.iter().map(|row| row[k]).collect()
+}

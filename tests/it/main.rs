@@ -9,6 +9,7 @@ mod cli_compress;
 mod cli_hostile;
 mod container;
 mod explain;
+mod geometry;
 mod golden;
 mod grid;
 mod html;

@@ -12,6 +12,10 @@ use image::RgbImage;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
+mod geometry;
+
+pub use geometry::{geometry_plot, GEOMETRY_SIZE};
+
 use crate::error::{Error, Result};
 use crate::stages::encode::{write_atomically, write_image, Overwrite};
 
