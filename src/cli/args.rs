@@ -404,6 +404,10 @@ pub struct ExplainArgs {
     /// the singular pair, A = UΣVᵀ step by step, A₁) as .svg or .png.
     #[arg(long, value_name = "FILE")]
     pub plot: Option<PathBuf>,
+    /// 2×2 only: an animation (GIF) of the circle morphing through Vᵀ, Σ and U, then an
+    /// orthogonal pair sweeping round until A keeps it orthogonal (at v₁, v₂).
+    #[arg(long, value_name = "FILE")]
+    pub gif: Option<PathBuf>,
     /// Replace existing output files.
     #[arg(long, short)]
     pub force: bool,

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use svdimg::explain::geometry::{geometry, Geometry};
 use svdimg::explain::{explain, parse_matrix, Explanation};
-use svdimg::plot::{geometry_plot, write_plot, PlotFormat};
+use svdimg::plot::{geometry_gif, geometry_plot, write_plot, PlotFormat};
 
 use super::args::ExplainArgs;
 use super::{output, run, Exit};
@@ -46,10 +46,8 @@ pub fn run(args: &ExplainArgs) -> Exit {
             return Exit::Usage;
         }
     };
-    if let Some(path) = &args.plot {
-        if let Err(exit) = write_geometry_plot(&e, args, path) {
-            return exit;
-        }
+    if let Err(exit) = write_geometry(&e, args) {
+        return exit;
     }
     let out = if args.json {
         output::json_line(&ExplainJson {
@@ -64,22 +62,51 @@ pub fn run(args: &ExplainArgs) -> Exit {
     Exit::Success
 }
 
-/// Draws the geometry of a 2×2 explanation to `path`. Another shape is a usage error (exit 2),
-/// an output that cannot be written a failure (exit 1).
-fn write_geometry_plot(e: &Explanation, args: &ExplainArgs, path: &Path) -> Result<(), Exit> {
+/// Draws the geometry of a 2×2 explanation to `--plot` and `--gif`. Another shape or an
+/// unknown plot format is a usage error (exit 2), an output that cannot be written a failure
+/// (exit 1); outputs are checked before either is drawn.
+fn write_geometry(e: &Explanation, args: &ExplainArgs) -> Result<(), Exit> {
+    let outputs: Vec<&Path> = [&args.plot, &args.gif]
+        .into_iter()
+        .flatten()
+        .map(|p| p.as_path())
+        .collect();
+    let Some(&first) = outputs.first() else {
+        return Ok(());
+    };
     let overwrite = super::convert::overwrite(args.force);
-    let fail = |e: svdimg::Error| run::fail(path, &e);
-    let g = geometry(e).map_err(|err| {
+    let usage = |path: &Path, err: &dyn std::fmt::Display| {
         eprintln!("error: {}: {err}", path.display());
         Exit::Usage
-    })?;
-    let format = PlotFormat::from_path(path).map_err(|err| {
-        eprintln!("{}", output::error_line(path, &err));
-        Exit::Usage
-    })?;
-    svdimg::encode::check_output(None, path, overwrite).map_err(fail)?;
-    let drawn = geometry_plot(&g, usize::from(args.digits), format).map_err(fail)?;
-    write_plot(&drawn, path, overwrite).map_err(fail)
+    };
+    let g = geometry(e).map_err(|err| usage(first, &err))?;
+    let format = match &args.plot {
+        Some(path) => Some(PlotFormat::from_path(path).map_err(|err| usage(path, &err))?),
+        None => None,
+    };
+    if args.gif.is_some() && args.gif == args.plot {
+        return Err(usage(first, &"--plot and --gif must be different files"));
+    }
+    for path in &outputs {
+        svdimg::encode::check_output(None, path, overwrite).map_err(|err| run::fail(path, &err))?;
+    }
+    let digits = usize::from(args.digits);
+    if let (Some(path), Some(format)) = (&args.plot, format) {
+        let drawn = geometry_plot(&g, digits, format).map_err(|err| run::fail(path, &err))?;
+        write_plot(&drawn, path, overwrite).map_err(|err| run::fail(path, &err))?;
+    }
+    if let Some(path) = &args.gif {
+        let written = geometry_gif(&g, digits).and_then(|bytes| {
+            svdimg::encode::write_atomically(path, overwrite, |w| {
+                std::io::Write::write_all(w, &bytes).map_err(|source| svdimg::Error::Io {
+                    action: format!("cannot write {}", path.display()),
+                    source,
+                })
+            })
+        });
+        written.map_err(|err| run::fail(path, &err))?;
+    }
+    Ok(())
 }
 
 /// The matrix argument as it appears in an error line: quoted, escaped onto one line, shortened.

@@ -15,10 +15,10 @@ use crate::explain::{degrees, number};
 /// Size of the figure.
 pub const GEOMETRY_SIZE: (u32, u32) = (1200, 1130);
 
-const X_COLOR: RGBColor = RGBColor(31, 119, 180);
-const Y_COLOR: RGBColor = RGBColor(230, 110, 0);
+pub(super) const X_COLOR: RGBColor = RGBColor(31, 119, 180);
+pub(super) const Y_COLOR: RGBColor = RGBColor(230, 110, 0);
 const SHAPE_COLOR: RGBColor = RGBColor(44, 160, 44);
-const CURVE_COLOR: RGBColor = RGBColor(40, 40, 40);
+pub(super) const CURVE_COLOR: RGBColor = RGBColor(40, 40, 40);
 const FAINT: RGBColor = RGBColor(200, 200, 200);
 
 /// The letter F in the unit disc, as polylines: asymmetric, so reflections show.
@@ -38,14 +38,14 @@ struct GeometryPlot<'a> {
 }
 
 /// One square panel: a title, and a map from plane coordinates within ±`extent` to pixels.
-struct Panel<'a, DB: DrawingBackend> {
-    area: DrawingArea<DB, Shift>,
+pub(super) struct Panel<'a, DB: DrawingBackend> {
+    pub(super) area: DrawingArea<DB, Shift>,
     extent: f64,
     _marker: std::marker::PhantomData<&'a ()>,
 }
 
 impl<DB: DrawingBackend> Panel<'_, DB> {
-    fn new(area: DrawingArea<DB, Shift>, title: &str, extent: f64) -> Result<Self> {
+    pub(super) fn new(area: DrawingArea<DB, Shift>, title: &str, extent: f64) -> Result<Self> {
         let panel = Self::text(area, title)?;
         let panel = Panel { extent, ..panel };
         panel.axes()?;
@@ -53,7 +53,7 @@ impl<DB: DrawingBackend> Panel<'_, DB> {
     }
 
     /// A panel for text only: a frame and a title, no axes.
-    fn text(area: DrawingArea<DB, Shift>, title: &str) -> Result<Self> {
+    pub(super) fn text(area: DrawingArea<DB, Shift>, title: &str) -> Result<Self> {
         area.draw(&Rectangle::new(
             [
                 (2, 2),
@@ -98,7 +98,7 @@ impl<DB: DrawingBackend> Panel<'_, DB> {
         Ok(())
     }
 
-    fn line(&self, pts: &[[f64; 2]], color: RGBColor, width: u32) -> Result<()> {
+    pub(super) fn line(&self, pts: &[[f64; 2]], color: RGBColor, width: u32) -> Result<()> {
         let px: Vec<(i32, i32)> = pts.iter().map(|&p| self.px(p)).collect();
         self.area
             .draw(&PathElement::new(
@@ -109,7 +109,7 @@ impl<DB: DrawingBackend> Panel<'_, DB> {
     }
 
     /// The image of the unit circle under `m` (the circle itself for the identity).
-    fn conic(&self, m: &[[f64; 2]; 2], color: RGBColor) -> Result<()> {
+    pub(super) fn conic(&self, m: &[[f64; 2]; 2], color: RGBColor) -> Result<()> {
         let pts: Vec<[f64; 2]> = (0..=180)
             .map(|i| {
                 let t = f64::from(i) * std::f64::consts::TAU / 180.0;
@@ -120,7 +120,7 @@ impl<DB: DrawingBackend> Panel<'_, DB> {
     }
 
     /// The letter F mapped by `m`.
-    fn letter(&self, m: &[[f64; 2]; 2]) -> Result<()> {
+    pub(super) fn letter(&self, m: &[[f64; 2]; 2]) -> Result<()> {
         for stroke in LETTER_F {
             let pts: Vec<[f64; 2]> = stroke.iter().map(|&p| apply(m, p)).collect();
             self.line(&pts, SHAPE_COLOR, 3)?;
@@ -129,7 +129,7 @@ impl<DB: DrawingBackend> Panel<'_, DB> {
     }
 
     /// An arrow from the origin to `p`, labelled near its tip.
-    fn arrow(&self, p: [f64; 2], color: RGBColor, label: &str) -> Result<()> {
+    pub(super) fn arrow(&self, p: [f64; 2], color: RGBColor, label: &str) -> Result<()> {
         self.line(&[[0.0, 0.0], p], color, 3)?;
         let (x0, y0) = self.px([0.0, 0.0]);
         let (x1, y1) = self.px(p);
@@ -167,7 +167,7 @@ impl<DB: DrawingBackend> Panel<'_, DB> {
     }
 
     /// A line of text under the title.
-    fn note(&self, row: i32, text: &str) -> Result<()> {
+    pub(super) fn note(&self, row: i32, text: &str) -> Result<()> {
         let h = self.area.dim_in_pixel().1 as i32;
         self.area
             .draw(&Text::new(

@@ -13,8 +13,10 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 mod geometry;
+mod geometry_gif;
 
 pub use geometry::{geometry_plot, GEOMETRY_SIZE};
+pub use geometry_gif::{geometry_gif, geometry_gif_frames, GIF_SIZE};
 
 use crate::error::{Error, Result};
 use crate::stages::encode::{write_atomically, write_image, Overwrite};

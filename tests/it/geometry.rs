@@ -115,3 +115,45 @@ fn other_shapes_and_bad_outputs_are_refused() {
     assert_error("existing plot", &o, 1, &["already exists", "--force"]);
     assert_eq!(std::fs::read_to_string(&svg).unwrap(), "keep");
 }
+
+#[test]
+fn the_animation_morphs_then_sweeps() {
+    use image::AnimationDecoder;
+    let dir = tmp();
+    let gif = dir.path().join("g.gif");
+    let svg = dir.path().join("g.svg");
+    let o = run(&["explain", "4 0; 3 5", "--gif", s(&gif), "--plot", s(&svg)]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let file = std::io::BufReader::new(std::fs::File::open(&gif).unwrap());
+    let frames = image::codecs::gif::GifDecoder::new(file)
+        .unwrap()
+        .into_frames()
+        .collect_frames()
+        .expect("the GIF decodes");
+    let e = svdimg::explain::explain(&[vec![4.0, 0.0], vec![3.0, 5.0]], 1).unwrap();
+    let g = svdimg::explain::geometry::geometry(&e).unwrap();
+    assert_eq!(frames.len(), svdimg::plot::geometry_gif_frames(&g));
+    // 1 + 3 × 14 morph frames, then 36 sweep angles (v₁ at 45° is one of them).
+    assert_eq!(frames.len(), 1 + 3 * 14 + 36);
+    let (w, h) = svdimg::plot::GIF_SIZE;
+    assert!(frames.iter().all(|f| f.buffer().dimensions() == (w, h)));
+    // The frame where x reaches v₁ holds longer than the others.
+    let long: Vec<usize> = frames
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| f.delay().numer_denom_ms().0 >= 1000)
+        .map(|(i, _)| i)
+        .collect();
+    assert_eq!(long.len(), 1, "{long:?}");
+    assert!(long[0] > 43, "in the sweep");
+
+    let o = run(&[
+        "explain",
+        "1 2; 3 4; 5 6",
+        "--gif",
+        s(&dir.path().join("x.gif")),
+    ]);
+    assert_error("3×2 gif", &o, 2, &["2×2"]);
+    let o = run(&["explain", "4 0; 3 5", "--gif", s(&gif)]);
+    assert_error("existing gif", &o, 1, &["already exists"]);
+}
