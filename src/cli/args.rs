@@ -408,6 +408,10 @@ pub struct ExplainArgs {
     /// orthogonal pair sweeping round until A keeps it orthogonal (at v₁, v₂).
     #[arg(long, value_name = "FILE")]
     pub gif: Option<PathBuf>,
+    /// 2×2 only: one self-contained HTML page where you drag x round the circle and watch A x
+    /// and A y, their angle and lengths, snap to "orthogonal!" at v₁, v₂, and switch to A₁.
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
     /// Replace existing output files.
     #[arg(long, short)]
     pub force: bool,

@@ -6,6 +6,7 @@ use std::path::Path;
 
 use svdimg::explain::geometry::{geometry, Geometry};
 use svdimg::explain::{explain, parse_matrix, Explanation};
+use svdimg::html::geometry_page;
 use svdimg::plot::{geometry_gif, geometry_plot, write_plot, PlotFormat};
 
 use super::args::ExplainArgs;
@@ -66,7 +67,7 @@ pub fn run(args: &ExplainArgs) -> Exit {
 /// unknown plot format is a usage error (exit 2), an output that cannot be written a failure
 /// (exit 1); outputs are checked before either is drawn.
 fn write_geometry(e: &Explanation, args: &ExplainArgs) -> Result<(), Exit> {
-    let outputs: Vec<&Path> = [&args.plot, &args.gif]
+    let outputs: Vec<&Path> = [&args.plot, &args.gif, &args.html]
         .into_iter()
         .flatten()
         .map(|p| p.as_path())
@@ -84,8 +85,14 @@ fn write_geometry(e: &Explanation, args: &ExplainArgs) -> Result<(), Exit> {
         Some(path) => Some(PlotFormat::from_path(path).map_err(|err| usage(path, &err))?),
         None => None,
     };
-    if args.gif.is_some() && args.gif == args.plot {
-        return Err(usage(first, &"--plot and --gif must be different files"));
+    let mut distinct = outputs.clone();
+    distinct.sort();
+    distinct.dedup();
+    if distinct.len() < outputs.len() {
+        return Err(usage(
+            first,
+            &"--plot, --gif and --html must be different files",
+        ));
     }
     for path in &outputs {
         svdimg::encode::check_output(None, path, overwrite).map_err(|err| run::fail(path, &err))?;
@@ -102,6 +109,17 @@ fn write_geometry(e: &Explanation, args: &ExplainArgs) -> Result<(), Exit> {
                     action: format!("cannot write {}", path.display()),
                     source,
                 })
+            })
+        });
+        written.map_err(|err| run::fail(path, &err))?;
+    }
+    if let Some(path) = &args.html {
+        let made_by = format!("made by {}", super::html::command_line());
+        let page = geometry_page(&g, digits, &made_by);
+        let written = svdimg::encode::write_atomically(path, overwrite, |w| {
+            std::io::Write::write_all(w, page.as_bytes()).map_err(|source| svdimg::Error::Io {
+                action: format!("cannot write {}", path.display()),
+                source,
             })
         });
         written.map_err(|err| run::fail(path, &err))?;

@@ -30,7 +30,7 @@ fn default_output(input: &Path) -> PathBuf {
 }
 
 /// The command line as typed, quoted where a shell would need it.
-fn command_line() -> String {
+pub fn command_line() -> String {
     let mut args = std::env::args_os().map(|a| a.to_string_lossy().into_owned());
     let first = args.next().map(|p| {
         Path::new(&p)

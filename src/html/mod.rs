@@ -13,6 +13,7 @@
 //! - fill the template (`page`): HTML, CSS and JavaScript compiled into the binary, the
 //!   original as a PNG data URI, the factors as base64, everything else as JSON.
 
+mod geometry;
 mod page;
 mod quantize;
 mod view;
@@ -35,6 +36,7 @@ use crate::stages::encode::{check_output, encode_to, write_atomically, OutputFor
 use crate::stages::factorize::{factorize_image, FactorizeOptions, Factorized};
 use crate::stages::planes::{self, AlphaMode, ColorMode};
 
+pub use geometry::geometry_page;
 pub use quantize::Bits;
 pub use view::DEFAULT_VIEW_PIXELS;
 

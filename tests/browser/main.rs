@@ -13,7 +13,11 @@
 
 #[path = "../it/common.rs"]
 mod common;
+mod geometry;
 mod webdriver;
+
+/// The browser tests run one at a time: the page test measures redraw times.
+static BROWSER: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -137,6 +141,9 @@ fn the_page_in_headless_chromium_matches_compress() {
     let Some((chromium, driver)) = browser_paths() else {
         return;
     };
+    let _alone = BROWSER
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let dir = tmp();
     let shots = Path::new(env!("CARGO_TARGET_TMPDIR")).join("browser");
     std::fs::create_dir_all(&shots).unwrap();
