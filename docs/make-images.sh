@@ -7,4 +7,5 @@ svdimg=target/release/svdimg
 $svdimg grid samples/coffee.png --ranks 1,5,10,20,50,100 --tile-width 200 \
     -o docs/grid.png --plot docs/quality.png --force --quiet > /dev/null
 $svdimg spectrum samples/coffee.png --plot docs/spectrum.png --force --quiet > /dev/null
-echo "wrote docs/grid.png docs/quality.png docs/spectrum.png"
+$svdimg explain "4 0; 3 5" --plot docs/geometry.png --gif docs/geometry.gif --force > /dev/null
+echo "wrote docs/grid.png docs/quality.png docs/spectrum.png docs/geometry.png docs/geometry.gif"
