@@ -55,16 +55,37 @@ pub struct AnimationOptions {
     pub frame_ms: u32,
 }
 
+/// The defaults of [`AnimationOptions`] (all but the path), usable in constants.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AnimationDefaults {
+    /// Frames in the animation.
+    pub frames: usize,
+    /// The square box each frame's picture is fitted into, in pixels.
+    pub size: u32,
+    /// Milliseconds each frame shows.
+    pub frame_ms: u32,
+}
+
+impl AnimationDefaults {
+    /// 30 frames of at most 480 × 480 pixels, 250 ms each.
+    pub const DEFAULT: AnimationDefaults = AnimationDefaults {
+        frames: 30,
+        size: 480,
+        frame_ms: 250,
+    };
+}
+
 impl AnimationOptions {
-    /// Options writing to `path`, everything else at its default.
+    /// Options writing to `path`, everything else at its default ([`AnimationDefaults::DEFAULT`]).
     #[must_use]
     pub fn new(path: PathBuf) -> Self {
+        let d = AnimationDefaults::DEFAULT;
         AnimationOptions {
             path,
-            frames: 30,
+            frames: d.frames,
             max_rank: None,
-            size: 480,
-            frame_ms: 250,
+            size: d.size,
+            frame_ms: d.frame_ms,
         }
     }
 

@@ -4,6 +4,12 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use svdimg::animation::AnimationDefaults;
+use svdimg::layers::LayersOptions;
+use svdimg::{DecodeLimits, RandomizedParams};
+
+/// The animation's defaults, as the library has them.
+const GIF_DEFAULTS: AnimationDefaults = AnimationDefaults::DEFAULT;
 
 use super::parse::{
     parse_energy, parse_file_size, parse_non_negative, parse_positive, parse_rank, parse_rank_list,
@@ -107,14 +113,14 @@ pub struct CommonArgs {
     pub method: MethodArg,
     /// Randomized method: extra sketch columns, in percent of the rank (the sketch is
     /// k + max(10, k·P/100) columns).
-    #[arg(long, value_name = "P", default_value_t = 10)]
+    #[arg(long, value_name = "P", default_value_t = RandomizedParams::default().oversample_percent)]
     pub oversample: usize,
     /// Randomized method: power iterations (each reads the image twice and grows the Krylov
     /// basis by one sketch; more is more accurate).
-    #[arg(long, value_name = "Q", default_value_t = 3)]
+    #[arg(long, value_name = "Q", default_value_t = RandomizedParams::default().power_iters)]
     pub power_iters: usize,
     /// Randomized method: seed of the random sketch (the same seed gives the same output).
-    #[arg(long, value_name = "N", default_value_t = 0x5EED)]
+    #[arg(long, value_name = "N", default_value_t = RandomizedParams::default().seed)]
     pub seed: u64,
     /// Which channels become matrices.
     #[arg(long, value_enum, default_value_t = ColorArg::Rgb)]
@@ -129,7 +135,7 @@ pub struct CommonArgs {
     #[arg(long, short)]
     pub force: bool,
     /// Refuse images with more pixels than this (checked from the header, before decoding).
-    #[arg(long, value_name = "PIXELS", default_value_t = 100_000_000,
+    #[arg(long, value_name = "PIXELS", default_value_t = DecodeLimits::default().max_pixels,
           value_parser = clap::value_parser!(u64).range(1..))]
     pub max_pixels: u64,
 }
@@ -243,7 +249,7 @@ pub struct SvdzFileArgs {
     #[arg(long, short)]
     pub force: bool,
     /// Refuse files that describe more pixels than this (checked from the header).
-    #[arg(long, value_name = "PIXELS", default_value_t = 100_000_000,
+    #[arg(long, value_name = "PIXELS", default_value_t = DecodeLimits::default().max_pixels,
           value_parser = clap::value_parser!(u64).range(1..))]
     pub max_pixels: u64,
     /// Worker threads (default: all cores); the decoded pixels do not depend on it.
@@ -275,7 +281,7 @@ pub struct InfoArgs {
     #[arg(long)]
     pub json: bool,
     /// Refuse files that describe more pixels than this (checked from the header).
-    #[arg(long, value_name = "PIXELS", default_value_t = 100_000_000,
+    #[arg(long, value_name = "PIXELS", default_value_t = DecodeLimits::default().max_pixels,
           value_parser = clap::value_parser!(u64).range(1..))]
     pub max_pixels: u64,
 }
@@ -477,12 +483,12 @@ pub struct LayersArgs {
     #[arg(short, long, value_name = "OUT", required_unless_present = "gif")]
     pub output: Option<PathBuf>,
     /// Layers (and partial sums) on the sheet.
-    #[arg(short = 'n', long, value_name = "N", default_value_t = 8,
+    #[arg(short = 'n', long, value_name = "N", default_value_t = LayersOptions::default().count as u16,
           value_parser = clap::value_parser!(u16).range(1..=64))]
     pub count: u16,
     /// Each tile is fitted into a square of this many pixels (enlarged by whole factors when
     /// the image is small, so pixels stay exact).
-    #[arg(long, value_name = "PX", default_value_t = 192,
+    #[arg(long, value_name = "PX", default_value_t = LayersOptions::default().tile,
           value_parser = clap::value_parser!(u32).range(32..=1024))]
     pub tile: u32,
     /// How signed layers are shown: `luma` (one blue–white–red map per layer) or `channels`
@@ -493,7 +499,7 @@ pub struct LayersArgs {
     #[arg(long, value_name = "GIF")]
     pub gif: Option<PathBuf>,
     /// Frames in the animation (ranks spaced geometrically from 1).
-    #[arg(long, value_name = "N", default_value_t = 30, requires = "gif",
+    #[arg(long, value_name = "N", default_value_t = GIF_DEFAULTS.frames as u16, requires = "gif",
           value_parser = clap::value_parser!(u16).range(1..=500))]
     pub frames: u16,
     /// Rank of the last frame (default: full rank, min(width, height)).
@@ -501,11 +507,11 @@ pub struct LayersArgs {
           value_parser = clap::value_parser!(u32).range(1..))]
     pub max_rank: Option<u32>,
     /// Each frame's picture is fitted into a square of this many pixels.
-    #[arg(long, value_name = "PX", default_value_t = 480, requires = "gif",
+    #[arg(long, value_name = "PX", default_value_t = GIF_DEFAULTS.size, requires = "gif",
           value_parser = clap::value_parser!(u32).range(32..=4096))]
     pub gif_size: u32,
     /// Milliseconds each frame shows (the last one four times as long).
-    #[arg(long, value_name = "MS", default_value_t = 250, requires = "gif",
+    #[arg(long, value_name = "MS", default_value_t = GIF_DEFAULTS.frame_ms, requires = "gif",
           value_parser = clap::value_parser!(u32).range(10..=60_000))]
     pub frame_ms: u32,
     #[command(flatten)]
