@@ -312,21 +312,7 @@ pub fn grid_image(img: &DynamicImage, grid: &GridOptions, progress: &dyn Progres
         None => resolve_ranks(&grid.ranks, &fz),
     };
     let max_rank = h.min(w);
-    let mut warnings = Vec::new();
-    if clamped {
-        warnings.push(format!(
-            "ranks above {max_rank} (the smaller side of this {w}×{h} image) were clamped to {max_rank}"
-        ));
-    }
-    if let RankList::Fixed(list) = &grid.ranks {
-        if ranks.len() < list.len() {
-            warnings.push(format!(
-                "{} of the {} requested ranks came out the same and are shown once",
-                list.len() - ranks.len(),
-                list.len()
-            ));
-        }
-    }
+    let warnings = rank_warnings(&grid.ranks, ranks.len(), clamped, w, h);
 
     let t = Instant::now();
     let reference = reference_of(&fz.planes);
@@ -368,27 +354,7 @@ pub fn grid_image(img: &DynamicImage, grid: &GridOptions, progress: &dyn Progres
             progress,
         )
     } else {
-        let t = Instant::now();
-        let kept_alpha = tiles::kept_alpha_tile(&fz.planes, tile);
-        let peak = fz.planes.layout.peak();
-        let mut results = Vec::with_capacity(ranks.len());
-        for (j, (k, reason)) in ranks.iter().enumerate() {
-            let of_rank: Vec<&tiles::PlaneTile> = made.iter().map(|p| &p[j]).collect();
-            let measured: Vec<f64> = of_rank.iter().map(|t| t.measured_error).collect();
-            let channels = channel_reports(&fz, &vec![*k; planes_n], &measured);
-            let measures: Vec<_> = of_rank.iter().map(|t| t.quality).collect();
-            let quality = metrics::combine_channels(&measures, w * h, peak);
-            let parts: Vec<&[u8]> = of_rank.iter().map(|t| &t.tile[..]).collect();
-            tiles.push(tiles::assemble(&parts, kept_alpha.as_deref(), tile));
-            results.push(grid_rank(&fz, *k, reason.clone(), &channels, &quality));
-            for t in of_rank {
-                Timings::add(&mut timings.reconstruct, t.ms[0]);
-                Timings::add(&mut timings.metrics, t.ms[1]);
-                Timings::add(&mut timings.draw, t.ms[2]);
-            }
-        }
-        Timings::add(&mut timings.draw, ms(t));
-        results
+        from_plane_tiles(&fz, &ranks, &made, tile, &mut tiles, &mut timings)
     };
 
     let t = Instant::now();
@@ -408,6 +374,68 @@ pub fn grid_image(img: &DynamicImage, grid: &GridOptions, progress: &dyn Progres
         factorized: fz,
         timings_ms: timings,
     })
+}
+
+/// The warnings of a grid: clamped ranks, and requested ranks that came out the same.
+fn rank_warnings(
+    request: &RankList,
+    shown: usize,
+    clamped: bool,
+    w: usize,
+    h: usize,
+) -> Vec<String> {
+    let max_rank = h.min(w);
+    let mut warnings = Vec::new();
+    if clamped {
+        warnings.push(format!(
+            "ranks above {max_rank} (the smaller side of this {w}×{h} image) were clamped to {max_rank}"
+        ));
+    }
+    if let RankList::Fixed(list) = request {
+        if shown < list.len() {
+            warnings.push(format!(
+                "{} of the {} requested ranks came out the same and are shown once",
+                list.len() - shown,
+                list.len()
+            ));
+        }
+    }
+    warnings
+}
+
+/// The tiles and entries of every rank from tiles made plane by plane (`made[p][j]`: plane p at
+/// rank j): channels assembled, numbers combined. Pushes the tiles and returns the entries.
+fn from_plane_tiles(
+    fz: &Factorized,
+    ranks: &[(usize, String)],
+    made: &[Vec<tiles::PlaneTile>],
+    tile: (u32, u32),
+    tiles: &mut Vec<RgbaImage>,
+    timings: &mut Timings,
+) -> Vec<GridRank> {
+    let t = Instant::now();
+    let (w, h) = (fz.planes.layout.width, fz.planes.layout.height);
+    let planes_n = fz.factors.len();
+    let kept_alpha = tiles::kept_alpha_tile(&fz.planes, tile);
+    let peak = fz.planes.layout.peak();
+    let mut results = Vec::with_capacity(ranks.len());
+    for (j, (k, reason)) in ranks.iter().enumerate() {
+        let of_rank: Vec<&tiles::PlaneTile> = made.iter().map(|p| &p[j]).collect();
+        let measured: Vec<f64> = of_rank.iter().map(|t| t.measured_error).collect();
+        let channels = channel_reports(fz, &vec![*k; planes_n], &measured);
+        let measures: Vec<_> = of_rank.iter().map(|t| t.quality).collect();
+        let quality = metrics::combine_channels(&measures, w * h, peak);
+        let parts: Vec<&[u8]> = of_rank.iter().map(|t| &t.tile[..]).collect();
+        tiles.push(tiles::assemble(&parts, kept_alpha.as_deref(), tile));
+        results.push(grid_rank(fz, *k, reason.clone(), &channels, &quality));
+        for t in of_rank {
+            Timings::add(&mut timings.reconstruct, t.ms[0]);
+            Timings::add(&mut timings.metrics, t.ms[1]);
+            Timings::add(&mut timings.draw, t.ms[2]);
+        }
+    }
+    Timings::add(&mut timings.draw, ms(t));
+    results
 }
 
 /// Every tile rebuilt as a whole image with [`rebuild`], the code `compress` runs (for layouts
