@@ -17,3 +17,4 @@ mod linear_algebra;
 mod manual;
 mod methods;
 mod spectrum;
+mod truncated;

@@ -31,10 +31,7 @@ fn completion_scripts_name_every_subcommand_and_parse() {
         for sub in SUBCOMMANDS {
             assert!(script.contains(sub), "{shell} script lacks {sub}");
         }
-        assert!(
-            script.contains("max-pixels"),
-            "{shell} script lacks flags"
-        );
+        assert!(script.contains("max-pixels"), "{shell} script lacks flags");
     }
     // The bash script is valid bash: `bash -n` parses without running it.
     let dir = tmp();
