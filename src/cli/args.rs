@@ -7,7 +7,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use super::parse::{
     parse_energy, parse_file_size, parse_non_negative, parse_positive, parse_rank, parse_rank_list,
-    parse_size, RankListArg, RankValue,
+    parse_shard, parse_size, RankListArg, RankValue,
 };
 
 /// Compress images by truncated singular value decomposition.
@@ -171,6 +171,15 @@ pub struct CompressArgs {
     /// Memory that images in flight may use together, e.g. 4G, 512M (default: half the RAM).
     #[arg(long, value_name = "SIZE", value_parser = parse_size)]
     pub max_memory: Option<u64>,
+    /// Process only shard I of N (counted from 0, e.g. 3/16): a stable partition of the inputs
+    /// by a hash of their paths relative to the folder given, the same on every machine. All N
+    /// shards together process every input exactly once (see docs/scale-out.md).
+    #[arg(long, value_name = "I/N", value_parser = parse_shard)]
+    pub shard: Option<svdimg::batch::Shard>,
+    /// Skip inputs whose output exists already (outputs are only ever renamed into place
+    /// complete, so an existing one is whole): a re-run after a crash does only the rest.
+    #[arg(long, conflicts_with = "force")]
+    pub skip_existing: bool,
     #[command(flatten)]
     #[allow(missing_docs)]
     pub common: CommonArgs,

@@ -41,13 +41,19 @@ pub fn run(args: &CompressArgs) -> Exit {
         }
         return Exit::Failure;
     }
+    // --shard and --skip-existing make even one input a batch (a shard may well be empty).
+    let batch_only = args.shard.is_some() || args.skip_existing;
     let single = inputs.files.len() == 1 && args.inputs.len() == 1 && !args.inputs[0].is_dir();
-    if single {
+    if single && !batch_only {
         return run_one(args, &opts, &inputs.files[0]);
     }
-    if args.output.is_some() {
+    if args.output.is_some() && !single {
         return usage("-o names one output file but several inputs were given: use --out-dir");
     }
+    let inputs = match args.shard {
+        Some(shard) => inputs.shard(shard),
+        None => inputs,
+    };
     if args.common.report.is_some() {
         return usage("--report takes one input; use --json (one JSON object per file) for many");
     }
@@ -233,7 +239,19 @@ fn run_batch(args: &CompressArgs, opts: &CompressOptions, inputs: &batch::Inputs
         batch::MemoryBudget::new(args.max_memory.unwrap_or_else(batch::default_memory_budget));
     let reporter =
         super::progress::BatchBars::new(inputs.files.len(), args.common.quiet, args.common.json);
-    let outcomes = batch::compress_batch(&inputs.files, &target(args), opts, &budget, &reporter);
+    let resume = if args.skip_existing {
+        batch::Resume::SkipExisting
+    } else {
+        batch::Resume::Everything
+    };
+    let outcomes = batch::compress_batch(
+        &inputs.files,
+        &target(args),
+        opts,
+        &budget,
+        resume,
+        &reporter,
+    );
     reporter.finish();
     if !args.common.json {
         output::print_stdout(&summary_table(&outcomes, inputs.skipped.len()));
@@ -246,7 +264,7 @@ fn run_batch(args: &CompressArgs, opts: &CompressOptions, inputs: &batch::Inputs
     }
     let failed: Vec<&FileOutcome> = outcomes
         .iter()
-        .filter(|o| o.status != batch::Status::Ok)
+        .filter(|o| o.status == batch::Status::Error)
         .collect();
     for f in &failed {
         match &f.failure {
@@ -254,7 +272,7 @@ fn run_batch(args: &CompressArgs, opts: &CompressOptions, inputs: &batch::Inputs
             None => eprintln!("error: {}: failed", f.path.display()),
         }
     }
-    if failed.is_empty() && !outcomes.is_empty() {
+    if failed.is_empty() && (!outcomes.is_empty() || args.shard.is_some()) {
         Exit::Success
     } else if outcomes.is_empty() {
         eprintln!("error: no images found in the given inputs");
@@ -290,6 +308,18 @@ fn summary_table(outcomes: &[FileOutcome], skipped: usize) -> String {
                     o.elapsed_ms
                 );
             }
+            None if o.status == batch::Status::Skipped => {
+                let _ = writeln!(
+                    s,
+                    "{:<32} {:>11} {:>9} {:>9} {:>8} {:>9}  skipped: output exists",
+                    truncate(&name, 32),
+                    "-",
+                    "-",
+                    "-",
+                    "-",
+                    "-"
+                );
+            }
             None => {
                 let _ = writeln!(
                     s,
@@ -305,16 +335,19 @@ fn summary_table(outcomes: &[FileOutcome], skipped: usize) -> String {
             }
         }
     }
-    let ok = outcomes
-        .iter()
-        .filter(|o| o.status == batch::Status::Ok)
-        .count();
-    let _ = writeln!(
+    let count = |status| outcomes.iter().filter(|o| o.status == status).count();
+    let done = count(batch::Status::Skipped);
+    let _ = write!(
         s,
-        "{ok} of {} compressed, {} failed, {skipped} skipped (not images)",
+        "{} of {} compressed, {} failed, {skipped} skipped (not images)",
+        count(batch::Status::Ok),
         outcomes.len(),
-        outcomes.len() - ok
+        count(batch::Status::Error)
     );
+    if done > 0 {
+        let _ = write!(s, ", {done} skipped (output exists)");
+    }
+    s.push('\n');
     s
 }
 

@@ -16,5 +16,6 @@ mod layers;
 mod linear_algebra;
 mod manual;
 mod methods;
+mod sharding;
 mod spectrum;
 mod truncated;
