@@ -28,6 +28,7 @@ fn main() -> ExitCode {
         Command::Info(args) => cli::info::run(args),
         Command::Truncate(args) => cli::truncate::run(args),
         Command::Rd(args) => cli::rd::run(args),
+        Command::Summarize(args) => cli::summarize::run(args),
         Command::Completions(args) => cli::manual::completions(args),
         Command::Man(args) => cli::manual::man(args),
     };

@@ -43,10 +43,25 @@ pub enum Command {
     Truncate(TruncateArgs),
     /// Rate–distortion table (and plot) of .svdz against JPEG and raw f32 factors.
     Rd(RdArgs),
+    /// The summary table of batches from their JSON Lines (`compress --json` on many files),
+    /// concatenated across shards and re-runs; exit 1 if a file failed.
+    Summarize(SummarizeArgs),
     /// Print a shell completion script to standard output (bash, zsh, fish, powershell, elvish).
     Completions(CompletionsArgs),
     /// Print the manual page (roff) of svdimg or of one subcommand, or write them all to a folder.
     Man(ManArgs),
+}
+
+/// `svdimg summarize`.
+#[derive(Debug, Args)]
+pub struct SummarizeArgs {
+    /// JSON Lines files written by `svdimg compress --json` on many files (`-`: standard input).
+    /// An input found in several lines counts once: ok before skipped before error, else the last.
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    /// Print the counts and the failures as one JSON object instead of the table.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `svdimg completions`.
@@ -82,7 +97,7 @@ impl Command {
             Command::Info(_) => None,
             Command::Truncate(_) => None,
             Command::Rd(a) => a.common.threads,
-            Command::Completions(_) | Command::Man(_) => None,
+            Command::Summarize(_) | Command::Completions(_) | Command::Man(_) => None,
         }
     }
 }

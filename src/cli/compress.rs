@@ -8,6 +8,7 @@ use svdimg::batch::{self, FileOutcome};
 use svdimg::{CompressOptions, OutputFormat, OutputTarget};
 
 use super::args::CompressArgs;
+use super::summary::{table, Row};
 use super::{output, run, Exit};
 
 /// Runs `compress`; one failing file does not stop the others.
@@ -147,14 +148,6 @@ fn run_one(args: &CompressArgs, opts: &CompressOptions, input: &Path) -> Exit {
     )
 }
 
-/// The file name alone, for progress lines.
-fn display_name(p: &Path) -> String {
-    p.file_name().map_or_else(
-        || p.display().to_string(),
-        |n| n.to_string_lossy().into_owned(),
-    )
-}
-
 /// `svdimg compress - -o OUT` or `-o -`: one image from standard input.
 fn run_stdin(args: &CompressArgs, opts: &CompressOptions) -> Exit {
     if std::io::stdin().is_terminal() {
@@ -254,7 +247,8 @@ fn run_batch(args: &CompressArgs, opts: &CompressOptions, inputs: &batch::Inputs
     );
     reporter.finish();
     if !args.common.json {
-        output::print_stdout(&summary_table(&outcomes, inputs.skipped.len()));
+        let rows: Vec<Row> = outcomes.iter().map(Row::from_outcome).collect();
+        output::print_stdout(&table(&rows, Some(inputs.skipped.len())));
     }
     if !args.common.quiet && !inputs.skipped.is_empty() {
         eprintln!(
@@ -279,90 +273,5 @@ fn run_batch(args: &CompressArgs, opts: &CompressOptions, inputs: &batch::Inputs
         Exit::Failure
     } else {
         Exit::Failure
-    }
-}
-
-/// The table printed after a batch.
-fn summary_table(outcomes: &[FileOutcome], skipped: usize) -> String {
-    use std::fmt::Write as _;
-    let mut s = String::new();
-    let _ = writeln!(
-        s,
-        "{:<32} {:>11} {:>9} {:>9} {:>8} {:>9}  status",
-        "file", "size", "rank", "PSNR", "ratio", "time"
-    );
-    for o in outcomes {
-        let name = display_name(&o.path);
-        match &o.report {
-            Some(r) => {
-                let ranks: Vec<usize> = r.channels.iter().map(|c| c.rank).collect();
-                let _ = writeln!(
-                    s,
-                    "{:<32} {:>11} {:>9} {:>9} {:>8} {:>7.0}ms  ok",
-                    truncate(&name, 32),
-                    format!("{}×{}", r.header.width, r.header.height),
-                    svdimg::naming::rank_tag(&ranks),
-                    r.psnr.map_or_else(|| "inf".into(), |p| format!("{p:.2}")),
-                    r.storage_ratio
-                        .map_or_else(|| "n/a".into(), |x| format!("{x:.2}×")),
-                    o.elapsed_ms
-                );
-            }
-            None if o.status == batch::Status::Skipped => {
-                let _ = writeln!(
-                    s,
-                    "{:<32} {:>11} {:>9} {:>9} {:>8} {:>9}  skipped: output exists",
-                    truncate(&name, 32),
-                    "-",
-                    "-",
-                    "-",
-                    "-",
-                    "-"
-                );
-            }
-            None => {
-                let _ = writeln!(
-                    s,
-                    "{:<32} {:>11} {:>9} {:>9} {:>8} {:>7.0}ms  error: {}",
-                    truncate(&name, 32),
-                    "-",
-                    "-",
-                    "-",
-                    "-",
-                    o.elapsed_ms,
-                    o.error.as_deref().unwrap_or("failed")
-                );
-            }
-        }
-    }
-    let count = |status| outcomes.iter().filter(|o| o.status == status).count();
-    let done = count(batch::Status::Skipped);
-    let _ = write!(
-        s,
-        "{} of {} compressed, {} failed, {skipped} skipped (not images)",
-        count(batch::Status::Ok),
-        outcomes.len(),
-        count(batch::Status::Error)
-    );
-    if done > 0 {
-        let _ = write!(s, ", {done} skipped (output exists)");
-    }
-    s.push('\n');
-    s
-}
-
-fn truncate(s: &str, n: usize) -> String {
-    if s.chars().count() <= n {
-        s.to_string()
-    } else {
-        let tail: String = s
-            .chars()
-            .rev()
-            .take(n - 1)
-            .collect::<Vec<_>>()
-            .into_iter()
-            .rev()
-            .collect();
-        format!("…{tail}")
     }
 }

@@ -19,6 +19,8 @@ pub mod progress;
 pub mod rd;
 pub mod run;
 pub mod spectrum;
+pub mod summarize;
+pub mod summary;
 pub mod truncate;
 
 /// Exit codes: 0 success, 1 a file could not be processed, 2 bad usage (clap's own).

@@ -18,4 +18,5 @@ mod manual;
 mod methods;
 mod sharding;
 mod spectrum;
+mod summarize;
 mod truncated;

@@ -21,26 +21,26 @@ pub fn corpus(dir: &Path, n: usize) {
     }
 }
 
-/// Runs `compress IN -r --out-dir OUT --json EXTRA…` and returns the exit code and the JSON lines.
-pub fn batch(input: &Path, out: &Path, extra: &[&str]) -> (Option<i32>, Vec<Value>) {
+/// Runs `compress IN -r --out-dir OUT -q EXTRA…` and returns the exit code and stdout.
+pub fn compress_dir(input: &Path, out: &Path, extra: &[&str]) -> (Option<i32>, String) {
     std::fs::create_dir_all(out).unwrap();
-    let mut args = vec![
-        "compress",
-        s(input),
-        "-r",
-        "--out-dir",
-        s(out),
-        "--json",
-        "-q",
-    ];
+    let mut args = vec!["compress", s(input), "-r", "--out-dir", s(out), "-q"];
     args.extend_from_slice(extra);
     let o = run(&args);
-    let lines = stdout(&o)
+    assert!(!stderr(&o).contains("panicked"), "{}", stderr(&o));
+    (o.status.code(), stdout(&o))
+}
+
+/// Runs `compress IN -r --out-dir OUT --json EXTRA…` and returns the exit code and the JSON lines.
+pub fn batch(input: &Path, out: &Path, extra: &[&str]) -> (Option<i32>, Vec<Value>) {
+    let mut args = vec!["--json"];
+    args.extend_from_slice(extra);
+    let (code, out) = compress_dir(input, out, &args);
+    let lines = out
         .lines()
         .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
         .collect();
-    assert!(!stderr(&o).contains("panicked"), "{}", stderr(&o));
-    (o.status.code(), lines)
+    (code, lines)
 }
 
 /// A line without what differs between runs (times, the output folder), keyed by input.
