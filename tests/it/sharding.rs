@@ -43,7 +43,8 @@ pub fn batch(input: &Path, out: &Path, extra: &[&str]) -> (Option<i32>, Vec<Valu
     (code, lines)
 }
 
-/// A line without what differs between runs (times, the output folder), keyed by input.
+/// A line without what differs between runs (times, the thread count, the output folder), keyed
+/// by input.
 pub fn comparable(lines: &[Value], out: &Path) -> BTreeMap<String, Value> {
     lines
         .iter()
@@ -52,6 +53,7 @@ pub fn comparable(lines: &[Value], out: &Path) -> BTreeMap<String, Value> {
             let o = l.as_object_mut().unwrap();
             o.remove("elapsed_ms");
             o.remove("timings_ms");
+            o.remove("threads");
             if let Some(Value::String(p)) = o.get_mut("output") {
                 *p = p.replacen(s(out), "OUT", 1);
             }
