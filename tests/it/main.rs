@@ -16,6 +16,7 @@ mod layers;
 mod linear_algebra;
 mod manual;
 mod methods;
+mod privacy;
 mod scale_out;
 mod sharding;
 mod spectrum;
