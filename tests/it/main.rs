@@ -4,6 +4,7 @@
 
 mod common;
 
+mod address_space;
 mod cli_batch;
 mod cli_compress;
 mod cli_hostile;
