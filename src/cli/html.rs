@@ -32,7 +32,7 @@ fn default_output(input: &Path) -> PathBuf {
 /// The command line as typed, for the page's "made by" line, quoted where a shell would need it;
 /// the program and every path in it reduced to base names, so that the page does not show the
 /// folders of whoever made it.
-fn command_line() -> String {
+pub fn command_line() -> String {
     std::env::args_os()
         .map(|a| quote(&base_names(&a.to_string_lossy())))
         .collect::<Vec<_>>()
