@@ -26,6 +26,7 @@
 // The core stages (`stages/`), and the compress command and batches built on them.
 pub mod stages;
 pub use stages::{decode, encode, factorize, metrics, planes, rank, rebuild, reconstruct};
+pub mod address_space;
 pub mod batch;
 pub mod error;
 pub mod explain;

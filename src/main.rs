@@ -16,7 +16,10 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    cli::set_threads(cli.command.threads());
+    if let Err(e) = cli::set_threads(cli.command.threads()) {
+        eprintln!("error: {e}");
+        return ExitCode::from(cli::Exit::Failure as u8);
+    }
     let code = match &cli.command {
         Command::Compress(args) => cli::compress::run(args),
         Command::Explain(args) => cli::explain::run(args),
@@ -28,6 +31,7 @@ fn main() -> ExitCode {
         Command::Info(args) => cli::info::run(args),
         Command::Truncate(args) => cli::truncate::run(args),
         Command::Rd(args) => cli::rd::run(args),
+        Command::Summarize(args) => cli::summarize::run(args),
         Command::Completions(args) => cli::manual::completions(args),
         Command::Man(args) => cli::manual::man(args),
     };

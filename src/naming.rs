@@ -59,45 +59,108 @@ pub fn render_name(
     report: &CompressReport,
     ext: &str,
 ) -> Result<std::ffi::OsString> {
-    use std::ffi::{OsStr, OsString};
-    let stem = input.file_stem().unwrap_or(OsStr::new("image"));
-    let name = input.file_name().unwrap_or(OsStr::new("image"));
     let ranks: Vec<usize> = report.channels.iter().map(|c| c.rank).collect();
-    let mut out = OsString::new();
-    let mut rest = template;
-    while let Some(open) = rest.find('{') {
-        out.push(&rest[..open]);
-        let close = rest[open..].find('}').ok_or_else(|| {
-            Error::Parameter(format!("unclosed '{{' in name template '{template}'"))
-        })?;
-        match &rest[open + 1..open + close] {
-            "stem" => out.push(stem),
-            "name" => out.push(name),
-            "rank" => out.push(rank_tag(&ranks)),
-            "ext" => out.push(ext),
-            "color" => out.push(report.header.color.name()),
-            "method" => out.push(
-                report
-                    .header
-                    .svd
-                    .as_ref()
-                    .map_or("exact", |s| s.method.name()),
-            ),
-            other => {
-                return Err(Error::Parameter(format!(
-                    "unknown placeholder {{{other}}} in name template (known: {NAME_PLACEHOLDERS})"
-                )))
-            }
+    let method = report
+        .header
+        .svd
+        .as_ref()
+        .map_or("exact", |s| s.method.name());
+    let pieces = fill_template(template, input, ext, |placeholder| {
+        Some(match placeholder {
+            "rank" => rank_tag(&ranks),
+            "color" => report.header.color.name().to_string(),
+            _ => method.to_string(),
+        })
+    })?;
+    let mut out = std::ffi::OsString::new();
+    for piece in pieces {
+        if let Piece::Text(t) = piece {
+            out.push(t);
         }
-        rest = &rest[open + close + 1..];
     }
-    out.push(rest);
     if template.contains('/') || out.is_empty() || out == "." || out == ".." {
         return Err(Error::Parameter(format!(
             "name template '{template}' must give a plain file name"
         )));
     }
     Ok(out)
+}
+
+/// A part of an output name as far as it is known before an image is compressed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Piece {
+    /// Known text.
+    Text(std::ffi::OsString),
+    /// `{rank}` when the ranks come from the singular values: any rank tag (`12`, `10-12-9`).
+    AnyRank,
+    /// `{color}` or `{method}` before the image is read: one of these names.
+    AnyOf(&'static [&'static str]),
+}
+
+/// Fills `template` for `input`: `{stem}`, `{name}` and `{ext}` here, `{rank}`, `{color}` and
+/// `{method}` by `late` (given the placeholder's name; `None` leaves a wildcard piece).
+pub(crate) fn fill_template(
+    template: &str,
+    input: &Path,
+    ext: &str,
+    mut late: impl FnMut(&str) -> Option<String>,
+) -> Result<Vec<Piece>> {
+    use std::ffi::OsStr;
+    let stem = input.file_stem().unwrap_or(OsStr::new("image"));
+    let name = input.file_name().unwrap_or(OsStr::new("image"));
+    let mut out = Vec::new();
+    let text = |t: &OsStr| Piece::Text(t.to_os_string());
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        out.push(text(OsStr::new(&rest[..open])));
+        let close = rest[open..].find('}').ok_or_else(|| {
+            Error::Parameter(format!("unclosed '{{' in name template '{template}'"))
+        })?;
+        let placeholder = &rest[open + 1..open + close];
+        out.push(match placeholder {
+            "stem" => text(stem),
+            "name" => text(name),
+            "ext" => text(OsStr::new(ext)),
+            "rank" | "color" | "method" => match late(placeholder) {
+                Some(v) => text(OsStr::new(&v)),
+                None if placeholder == "rank" => Piece::AnyRank,
+                None if placeholder == "color" => Piece::AnyOf(&["rgb", "luma", "ycbcr"]),
+                None => Piece::AnyOf(&["exact", "partial", "randomized"]),
+            },
+            other => {
+                return Err(Error::Parameter(format!(
+                    "unknown placeholder {{{other}}} in name template (known: {NAME_PLACEHOLDERS})"
+                )))
+            }
+        });
+        rest = &rest[open + close + 1..];
+    }
+    out.push(text(OsStr::new(rest)));
+    Ok(out)
+}
+
+/// Whether a file name matches pieces made by [`fill_template`].
+pub(crate) fn name_matches(pieces: &[Piece], name: &[u8]) -> bool {
+    let Some((first, rest)) = pieces.split_first() else {
+        return name.is_empty();
+    };
+    match first {
+        Piece::Text(t) => name
+            .strip_prefix(t.as_encoded_bytes())
+            .is_some_and(|tail| name_matches(rest, tail)),
+        Piece::AnyOf(words) => words.iter().any(|w| {
+            name.strip_prefix(w.as_bytes())
+                .is_some_and(|tail| name_matches(rest, tail))
+        }),
+        // Digits, then groups of '-' and digits: try every end of such a run.
+        Piece::AnyRank => (1..=name.len()).any(|end| {
+            let tag = &name[..end];
+            let well_formed = tag
+                .split(|&b| b == b'-')
+                .all(|g| !g.is_empty() && g.iter().all(u8::is_ascii_digit));
+            well_formed && name_matches(rest, &name[end..])
+        }),
+    }
 }
 
 /// Checks what can be checked of `target` before anything is computed: a named file's format

@@ -13,7 +13,7 @@ const GIF_DEFAULTS: AnimationDefaults = AnimationDefaults::DEFAULT;
 
 use super::parse::{
     parse_energy, parse_file_size, parse_non_negative, parse_positive, parse_rank, parse_rank_list,
-    parse_size, RankListArg, RankValue,
+    parse_shard, parse_size, RankListArg, RankValue,
 };
 
 /// Compress images by truncated singular value decomposition.
@@ -49,10 +49,25 @@ pub enum Command {
     Truncate(TruncateArgs),
     /// Rate–distortion table (and plot) of .svdz against JPEG and raw f32 factors.
     Rd(RdArgs),
+    /// The summary table of batches from their JSON Lines (`compress --json` on many files),
+    /// concatenated across shards and re-runs; exit 1 if a file failed.
+    Summarize(SummarizeArgs),
     /// Print a shell completion script to standard output (bash, zsh, fish, powershell, elvish).
     Completions(CompletionsArgs),
     /// Print the manual page (roff) of svdimg or of one subcommand, or write them all to a folder.
     Man(ManArgs),
+}
+
+/// `svdimg summarize`.
+#[derive(Debug, Args)]
+pub struct SummarizeArgs {
+    /// JSON Lines files written by `svdimg compress --json` on many files (`-`: standard input).
+    /// An input found in several lines counts once: ok before skipped before error, else the last.
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    /// Print the counts and the failures as one JSON object instead of the table.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `svdimg completions`.
@@ -88,7 +103,7 @@ impl Command {
             Command::Info(_) => None,
             Command::Truncate(_) => None,
             Command::Rd(a) => a.common.threads,
-            Command::Completions(_) | Command::Man(_) => None,
+            Command::Summarize(_) | Command::Completions(_) | Command::Man(_) => None,
         }
     }
 }
@@ -177,6 +192,15 @@ pub struct CompressArgs {
     /// Memory that images in flight may use together, e.g. 4G, 512M (default: half the RAM).
     #[arg(long, value_name = "SIZE", value_parser = parse_size)]
     pub max_memory: Option<u64>,
+    /// Process only shard I of N (counted from 0, e.g. 3/16): a stable partition of the inputs
+    /// by a hash of their paths relative to the folder given, the same on every machine. All N
+    /// shards together process every input exactly once (see docs/scale-out.md).
+    #[arg(long, value_name = "I/N", value_parser = parse_shard)]
+    pub shard: Option<svdimg::batch::Shard>,
+    /// Skip inputs whose output exists already (outputs are only ever renamed into place
+    /// complete, so an existing one is whole): a re-run after a crash does only the rest.
+    #[arg(long, conflicts_with = "force")]
+    pub skip_existing: bool,
     #[command(flatten)]
     #[allow(missing_docs)]
     pub common: CommonArgs,

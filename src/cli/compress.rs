@@ -8,6 +8,7 @@ use svdimg::batch::{self, FileOutcome};
 use svdimg::{CompressOptions, OutputFormat, OutputTarget};
 
 use super::args::CompressArgs;
+use super::summary::{table, Row};
 use super::{output, run, Exit};
 
 /// Runs `compress`; one failing file does not stop the others.
@@ -41,13 +42,19 @@ pub fn run(args: &CompressArgs) -> Exit {
         }
         return Exit::Failure;
     }
+    // --shard and --skip-existing make even one input a batch (a shard may well be empty).
+    let batch_only = args.shard.is_some() || args.skip_existing;
     let single = inputs.files.len() == 1 && args.inputs.len() == 1 && !args.inputs[0].is_dir();
-    if single {
+    if single && !batch_only {
         return run_one(args, &opts, &inputs.files[0]);
     }
-    if args.output.is_some() {
+    if args.output.is_some() && !single {
         return usage("-o names one output file but several inputs were given: use --out-dir");
     }
+    let inputs = match args.shard {
+        Some(shard) => inputs.shard(shard),
+        None => inputs,
+    };
     if args.common.report.is_some() {
         return usage("--report takes one input; use --json (one JSON object per file) for many");
     }
@@ -141,14 +148,6 @@ fn run_one(args: &CompressArgs, opts: &CompressOptions, input: &Path) -> Exit {
     )
 }
 
-/// The file name alone, for progress lines.
-fn display_name(p: &Path) -> String {
-    p.file_name().map_or_else(
-        || p.display().to_string(),
-        |n| n.to_string_lossy().into_owned(),
-    )
-}
-
 /// `svdimg compress - -o OUT` or `-o -`: one image from standard input.
 fn run_stdin(args: &CompressArgs, opts: &CompressOptions) -> Exit {
     if std::io::stdin().is_terminal() {
@@ -233,10 +232,23 @@ fn run_batch(args: &CompressArgs, opts: &CompressOptions, inputs: &batch::Inputs
         batch::MemoryBudget::new(args.max_memory.unwrap_or_else(batch::default_memory_budget));
     let reporter =
         super::progress::BatchBars::new(inputs.files.len(), args.common.quiet, args.common.json);
-    let outcomes = batch::compress_batch(&inputs.files, &target(args), opts, &budget, &reporter);
+    let resume = if args.skip_existing {
+        batch::Resume::SkipExisting
+    } else {
+        batch::Resume::Everything
+    };
+    let outcomes = batch::compress_batch(
+        &inputs.files,
+        &target(args),
+        opts,
+        &budget,
+        resume,
+        &reporter,
+    );
     reporter.finish();
     if !args.common.json {
-        output::print_stdout(&summary_table(&outcomes, inputs.skipped.len()));
+        let rows: Vec<Row> = outcomes.iter().map(Row::from_outcome).collect();
+        output::print_stdout(&table(&rows, Some(inputs.skipped.len())));
     }
     if !args.common.quiet && !inputs.skipped.is_empty() {
         eprintln!(
@@ -246,7 +258,7 @@ fn run_batch(args: &CompressArgs, opts: &CompressOptions, inputs: &batch::Inputs
     }
     let failed: Vec<&FileOutcome> = outcomes
         .iter()
-        .filter(|o| o.status != batch::Status::Ok)
+        .filter(|o| o.status == batch::Status::Error)
         .collect();
     for f in &failed {
         match &f.failure {
@@ -254,82 +266,12 @@ fn run_batch(args: &CompressArgs, opts: &CompressOptions, inputs: &batch::Inputs
             None => eprintln!("error: {}: failed", f.path.display()),
         }
     }
-    if failed.is_empty() && !outcomes.is_empty() {
+    if failed.is_empty() && (!outcomes.is_empty() || args.shard.is_some()) {
         Exit::Success
     } else if outcomes.is_empty() {
         eprintln!("error: no images found in the given inputs");
         Exit::Failure
     } else {
         Exit::Failure
-    }
-}
-
-/// The table printed after a batch.
-fn summary_table(outcomes: &[FileOutcome], skipped: usize) -> String {
-    use std::fmt::Write as _;
-    let mut s = String::new();
-    let _ = writeln!(
-        s,
-        "{:<32} {:>11} {:>9} {:>9} {:>8} {:>9}  status",
-        "file", "size", "rank", "PSNR", "ratio", "time"
-    );
-    for o in outcomes {
-        let name = display_name(&o.path);
-        match &o.report {
-            Some(r) => {
-                let ranks: Vec<usize> = r.channels.iter().map(|c| c.rank).collect();
-                let _ = writeln!(
-                    s,
-                    "{:<32} {:>11} {:>9} {:>9} {:>8} {:>7.0}ms  ok",
-                    truncate(&name, 32),
-                    format!("{}×{}", r.header.width, r.header.height),
-                    svdimg::naming::rank_tag(&ranks),
-                    r.psnr.map_or_else(|| "inf".into(), |p| format!("{p:.2}")),
-                    r.storage_ratio
-                        .map_or_else(|| "n/a".into(), |x| format!("{x:.2}×")),
-                    o.elapsed_ms
-                );
-            }
-            None => {
-                let _ = writeln!(
-                    s,
-                    "{:<32} {:>11} {:>9} {:>9} {:>8} {:>7.0}ms  error: {}",
-                    truncate(&name, 32),
-                    "-",
-                    "-",
-                    "-",
-                    "-",
-                    o.elapsed_ms,
-                    o.error.as_deref().unwrap_or("failed")
-                );
-            }
-        }
-    }
-    let ok = outcomes
-        .iter()
-        .filter(|o| o.status == batch::Status::Ok)
-        .count();
-    let _ = writeln!(
-        s,
-        "{ok} of {} compressed, {} failed, {skipped} skipped (not images)",
-        outcomes.len(),
-        outcomes.len() - ok
-    );
-    s
-}
-
-fn truncate(s: &str, n: usize) -> String {
-    if s.chars().count() <= n {
-        s.to_string()
-    } else {
-        let tail: String = s
-            .chars()
-            .rev()
-            .take(n - 1)
-            .collect::<Vec<_>>()
-            .into_iter()
-            .rev()
-            .collect();
-        format!("…{tail}")
     }
 }

@@ -29,20 +29,33 @@ fn default_output(input: &Path) -> PathBuf {
     input.with_extension("html")
 }
 
-/// The command line as typed, quoted where a shell would need it.
+/// The command line as typed, for the page's "made by" line, quoted where a shell would need it;
+/// the program and every path in it reduced to base names, so that the page does not show the
+/// folders of whoever made it.
 pub fn command_line() -> String {
-    let mut args = std::env::args_os().map(|a| a.to_string_lossy().into_owned());
-    let first = args.next().map(|p| {
-        Path::new(&p)
-            .file_name()
-            .map_or(p.clone(), |n| n.to_string_lossy().into_owned())
-    });
-    first
-        .into_iter()
-        .chain(args)
-        .map(|a| quote(&a))
+    std::env::args_os()
+        .map(|a| quote(&base_names(&a.to_string_lossy())))
         .collect::<Vec<_>>()
         .join(" ")
+}
+
+/// `arg` with a path reduced to its base name: `/home/me/photo.jpg` → `photo.jpg`, and the value of
+/// `--flag=dir/file` likewise; arguments without a path separator stay as they are.
+fn base_names(arg: &str) -> String {
+    let (flag, value) = match arg.split_once('=') {
+        Some((flag, value)) if flag.starts_with("--") => (Some(flag), value),
+        _ => (None, arg),
+    };
+    if !value.contains(['/', std::path::MAIN_SEPARATOR]) {
+        return arg.to_string();
+    }
+    let base = Path::new(value)
+        .file_name()
+        .map_or_else(|| value.to_string(), |n| n.to_string_lossy().into_owned());
+    match flag {
+        Some(flag) => format!("{flag}={base}"),
+        None => base,
+    }
 }
 
 fn quote(arg: &str) -> String {

@@ -28,6 +28,11 @@ pub fn parse_file_size(s: &str) -> Result<u64, String> {
     }
 }
 
+/// Parses a shard, `I/N` counted from 0 (`3/16`).
+pub fn parse_shard(s: &str) -> Result<svdimg::batch::Shard, String> {
+    s.parse().map_err(|e: svdimg::Error| e.to_string())
+}
+
 pub fn parse_non_negative(s: &str) -> Result<f64, String> {
     let f: f64 = s
         .trim()

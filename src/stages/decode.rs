@@ -97,18 +97,41 @@ pub fn decode_bytes(bytes: &[u8], limits: &DecodeLimits) -> Result<Decoded> {
 }
 
 fn decode_reader<R: BufRead + Seek>(reader: R, limits: &DecodeLimits) -> Result<Decoded> {
-    let mut reader = ImageReader::new(reader)
+    let reader = ImageReader::new(reader)
         .with_guessed_format()
         .map_err(|e| Error::io("cannot read", e))?;
     let format = reader
         .format()
         .ok_or_else(|| Error::Decode("not an image (unknown format)".into()))?;
-    let format_name = format_name(format);
     if !format.reading_enabled() {
         return Err(Error::Decode(format!(
-            "{format_name} images are not supported"
+            "{} images are not supported",
+            format_name(format)
         )));
     }
+    if super::complete::checked(format) {
+        // Decoders of these formats accept some files cut short: check the structure first. (The
+        // file is read into memory once; the JPEG decoder does that anyway, and the compressed
+        // bytes are small beside the decoded pixels.)
+        let mut bytes = Vec::new();
+        reader
+            .into_inner()
+            .read_to_end(&mut bytes)
+            .map_err(|e| Error::io("cannot read", e))?;
+        super::complete::check(format, &bytes).map_err(Error::Decode)?;
+        let reader = ImageReader::with_format(Cursor::new(bytes), format);
+        return decode_known(reader, format, limits);
+    }
+    decode_known(reader, format, limits)
+}
+
+/// Decodes with a reader whose format is known and readable.
+fn decode_known<R: BufRead + Seek>(
+    mut reader: ImageReader<R>,
+    format: ImageFormat,
+    limits: &DecodeLimits,
+) -> Result<Decoded> {
+    let format_name = format_name(format);
     reader.limits(limits.image_limits());
     let mut decoder = reader.into_decoder().map_err(Error::from_decoding)?;
     let (width, height) = decoder.dimensions();

@@ -2,6 +2,7 @@
 //! reconstruct (rebuild: reconstruct and measure at chosen ranks) → metrics → encode. Everything
 //! else in the crate (compress, batches, grids, layers, pages, the container) is built on these.
 
+mod complete;
 pub mod decode;
 pub mod encode;
 pub mod factorize;

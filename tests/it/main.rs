@@ -4,6 +4,7 @@
 
 mod common;
 
+mod address_space;
 mod cli_batch;
 mod cli_compress;
 mod cli_hostile;
@@ -17,4 +18,9 @@ mod layers;
 mod linear_algebra;
 mod manual;
 mod methods;
+mod privacy;
+mod scale_out;
+mod sharding;
 mod spectrum;
+mod summarize;
+mod truncated;

@@ -3,7 +3,7 @@
 use crate::common::{assert_error, files_in, run, s, stdout, tmp};
 
 /// Every subcommand a user can type (the help subcommand aside).
-const SUBCOMMANDS: [&str; 12] = [
+const SUBCOMMANDS: [&str; 13] = [
     "compress",
     "explain",
     "layers",
@@ -14,6 +14,7 @@ const SUBCOMMANDS: [&str; 12] = [
     "info",
     "truncate",
     "rd",
+    "summarize",
     "completions",
     "man",
 ];

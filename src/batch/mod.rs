@@ -16,13 +16,39 @@ use crate::pipeline::compress_file;
 use crate::progress::Progress;
 use crate::report::CompressReport;
 
+mod resume;
+pub mod shard;
+
+pub use shard::{shard_key, Shard};
+
 /// Inputs found by [`expand_inputs`].
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Inputs {
     /// Files to process, in the order given (folders sorted by name).
     pub files: Vec<PathBuf>,
+    /// Each file's key for sharding (see [`shard`]): its path relative to the folder it was found
+    /// in, or the path as given.
+    pub keys: Vec<Vec<u8>>,
     /// Files inside folders that were skipped because they are not images.
     pub skipped: Vec<PathBuf>,
+}
+
+impl Inputs {
+    /// Keeps the files of one shard (see [`shard`]), in their order.
+    #[must_use]
+    pub fn shard(self, shard: Shard) -> Inputs {
+        let (files, keys) = self
+            .files
+            .into_iter()
+            .zip(self.keys)
+            .filter(|(_, k)| shard.contains(k))
+            .unzip();
+        Inputs {
+            files,
+            keys,
+            skipped: self.skipped,
+        }
+    }
 }
 
 /// Expands the command line's inputs: files are kept as they are (a non-image file listed by name
@@ -32,15 +58,16 @@ pub fn expand_inputs(paths: &[PathBuf], recursive: bool) -> Result<Inputs> {
     let mut out = Inputs::default();
     for p in paths {
         if p.is_dir() {
-            walk(p, recursive, &mut out)?;
+            walk(p, p, recursive, &mut out)?;
         } else {
+            out.keys.push(shard_key(p, None));
             out.files.push(p.clone());
         }
     }
     Ok(out)
 }
 
-fn walk(dir: &Path, recursive: bool, out: &mut Inputs) -> Result<()> {
+fn walk(root: &Path, dir: &Path, recursive: bool, out: &mut Inputs) -> Result<()> {
     let entries = std::fs::read_dir(dir)
         .map_err(|e| Error::io(format!("cannot list {}", dir.display()), e))?;
     let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
@@ -48,9 +75,10 @@ fn walk(dir: &Path, recursive: bool, out: &mut Inputs) -> Result<()> {
     for p in paths {
         if p.is_dir() {
             if recursive {
-                walk(&p, recursive, out)?;
+                walk(root, &p, recursive, out)?;
             }
         } else if looks_like_image(&p) {
+            out.keys.push(shard_key(&p, Some(root)));
             out.files.push(p);
         } else {
             out.skipped.push(p);
@@ -131,11 +159,15 @@ pub fn estimated_bytes(pixels: u64) -> u64 {
 /// Width × height from the header alone (0 when it cannot be read: the job's own error says why).
 #[must_use]
 pub fn header_pixels(path: &Path) -> u64 {
+    header_dimensions(path).map_or(0, |(w, h)| u64::from(w) * u64::from(h))
+}
+
+/// Width and height from the header alone, when it can be read.
+fn header_dimensions(path: &Path) -> Option<(u32, u32)> {
     image::ImageReader::open(path)
         .and_then(|r| r.with_guessed_format())
         .ok()
         .and_then(|r| r.into_dimensions().ok())
-        .map_or(0, |(w, h)| u64::from(w) * u64::from(h))
 }
 
 /// A default memory budget: half of the machine's physical memory (Linux: /proc/meminfo), or
@@ -161,6 +193,19 @@ pub enum Status {
     Ok,
     /// Not compressed: `error` says why.
     Error,
+    /// Not compressed because its output exists already (`--skip-existing`): `output` names it.
+    Skipped,
+}
+
+/// Whether [`compress_batch`] compresses inputs whose output exists already.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Resume {
+    /// Compress every input (an existing output is an error unless overwriting).
+    #[default]
+    Everything,
+    /// Skip inputs whose output exists: it is complete, since outputs are only ever renamed into
+    /// place complete (see the `resume` notes in the crate's README and [`crate::encode`]).
+    SkipExisting,
 }
 
 /// How one file of a batch ended.
@@ -181,6 +226,9 @@ pub struct FileOutcome {
     pub failure: Option<Error>,
     /// Wall time for this file in milliseconds.
     pub elapsed_ms: f64,
+    /// The existing output, when status is `skipped`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub output: Option<String>,
     /// The report, when status is "ok".
     #[serde(flatten)]
     pub report: Option<CompressReport>,
@@ -194,20 +242,42 @@ pub trait BatchReporter: Send + Sync {
     fn finished(&self, index: usize, outcome: &FileOutcome);
 }
 
-/// Compresses every file, several at once, never more at once than `budget` bytes allow.
-/// Returns the outcomes in input order.
+/// Compresses every file, several at once, never more at once than `budget` bytes allow; with
+/// [`Resume::SkipExisting`], files whose output exists are skipped. Returns the outcomes in input
+/// order.
 pub fn compress_batch(
     files: &[PathBuf],
     target: &OutputTarget,
     opts: &CompressOptions,
     budget: &MemoryBudget,
+    resume: Resume,
     reporter: &dyn BatchReporter,
 ) -> Vec<FileOutcome> {
     let order = OrderedSink::new(files.len());
+    let existing = resume::ExistingOutputs::default();
     let run_one = |index: usize| {
         let input = &files[index];
         let t = Instant::now();
-        let pixels = header_pixels(input).min(opts.limits.max_pixels);
+        let dims = header_dimensions(input);
+        if resume == Resume::SkipExisting {
+            if let Some(out) = existing.find(target, input, opts, dims) {
+                let outcome = FileOutcome {
+                    path: input.clone(),
+                    input: Some(input.display().to_string()),
+                    status: Status::Skipped,
+                    error: None,
+                    failure: None,
+                    elapsed_ms: t.elapsed().as_secs_f64() * 1e3,
+                    output: Some(out.display().to_string()),
+                    report: None,
+                };
+                order.push(index, outcome, |i, o| reporter.finished(i, o));
+                return;
+            }
+        }
+        let pixels = dims
+            .map_or(0, |(w, h)| u64::from(w) * u64::from(h))
+            .min(opts.limits.max_pixels);
         let _guard = budget.acquire(estimated_bytes(pixels));
         let progress = reporter.started(index, input);
         let result = compress_file(input, target, opts, progress.as_ref());
@@ -221,6 +291,7 @@ pub fn compress_batch(
                 error: None,
                 failure: None,
                 elapsed_ms,
+                output: None,
                 report: Some(report),
             },
             Err(e) => FileOutcome {
@@ -230,6 +301,7 @@ pub fn compress_batch(
                 error: Some(e.to_string()),
                 failure: Some(e),
                 elapsed_ms,
+                output: None,
                 report: None,
             },
         };
