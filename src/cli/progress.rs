@@ -62,15 +62,18 @@ pub struct BatchBars {
     multi: indicatif::MultiProgress,
     overall: ProgressBar,
     json: bool,
+    /// Whether bars are drawn at all (a terminal, no `--quiet`); else files get no bar.
+    shown: bool,
 }
 
 impl BatchBars {
     /// Bars for `files` files.
     pub fn new(files: usize, quiet: bool, json: bool) -> Self {
-        let target = if quiet || !std::io::stderr().is_terminal() {
-            ProgressDrawTarget::hidden()
-        } else {
+        let shown = !quiet && std::io::stderr().is_terminal();
+        let target = if shown {
             ProgressDrawTarget::stderr()
+        } else {
+            ProgressDrawTarget::hidden()
         };
         let multi = indicatif::MultiProgress::with_draw_target(target);
         let overall = multi.add(ProgressBar::new(files as u64));
@@ -86,6 +89,7 @@ impl BatchBars {
             multi,
             overall,
             json,
+            shown,
         }
     }
 
@@ -98,6 +102,11 @@ impl BatchBars {
 
 impl svdimg::batch::BatchReporter for BatchBars {
     fn started(&self, _index: usize, input: &std::path::Path) -> Box<dyn Progress + '_> {
+        if !self.shown {
+            // No bar nor ticker thread per file when nothing is drawn: a corpus of small files
+            // otherwise spends its time in thousands of hidden bars.
+            return Box::new(svdimg::NoProgress);
+        }
         let bar = self.multi.insert_before(&self.overall, ProgressBar::new(1));
         bar.set_style(
             ProgressStyle::with_template("  {spinner} {prefix:30} {msg:12} {pos}/{len}")
@@ -109,7 +118,10 @@ impl svdimg::batch::BatchReporter for BatchBars {
         );
         bar.set_prefix(name);
         bar.enable_steady_tick(std::time::Duration::from_millis(120));
-        Box::new(StageBar { bar })
+        Box::new(FileBar {
+            bar: StageBar { bar },
+            multi: &self.multi,
+        })
     }
 
     fn finished(&self, _index: usize, outcome: &svdimg::batch::FileOutcome) {
@@ -118,5 +130,29 @@ impl svdimg::batch::BatchReporter for BatchBars {
             let line = super::output::json_line(outcome) + "\n";
             self.multi.suspend(|| super::output::print_stdout(&line));
         }
+    }
+}
+
+/// One file's bar in a batch: removed from the batch's bars when the file is done, so that the
+/// bars of finished files do not pile up.
+struct FileBar<'a> {
+    bar: StageBar,
+    multi: &'a indicatif::MultiProgress,
+}
+
+impl Progress for FileBar<'_> {
+    fn begin(&self, stage: Stage, units: u64) {
+        self.bar.begin(stage, units);
+    }
+
+    fn advance(&self, stage: Stage, units: u64) {
+        self.bar.advance(stage, units);
+    }
+}
+
+impl Drop for FileBar<'_> {
+    fn drop(&mut self) {
+        self.bar.clear();
+        self.multi.remove(&self.bar.bar);
     }
 }
