@@ -99,6 +99,11 @@ impl Error {
         }
     }
 
+    /// [`Error::in_file`] as a closure for `map_err`: `.map_err(Error::about(output))`.
+    pub fn about(path: &Path) -> impl Fn(Error) -> Error + '_ {
+        move |e| e.in_file(path)
+    }
+
     /// The file this error is about when it is not the input.
     #[must_use]
     pub fn file(&self) -> Option<&Path> {

@@ -23,7 +23,7 @@ use crate::parallel;
 use crate::progress::{ms, Progress, Stage};
 use crate::report::{ReportHeader, Timings};
 use crate::stages::decode::{decode_stage, DecodeLimits, Decoded};
-use crate::stages::encode::{check_output, write_atomically, write_image, OutputFormat, Overwrite};
+use crate::stages::encode::{check_output, write_bytes, write_image, OutputFormat, Overwrite};
 use crate::stages::factorize::{factorize_image, FactorizeOptions, Factorized};
 use crate::stages::metrics;
 use crate::stages::planes::{self, ColorMode};
@@ -406,10 +406,7 @@ pub fn layers_file(
     }
     let mut animation_report = None;
     if let Some((a, (bytes, mut report))) = gif {
-        let written = write_atomically(&a.path, overwrite, |w| {
-            std::io::Write::write_all(w, &bytes)
-                .map_err(|e| Error::io(format!("cannot write {}", a.path.display()), e))
-        });
+        let written = write_bytes(&a.path, overwrite, &bytes);
         if let Err(e) = written {
             if let Some(s) = &sheet_report {
                 let _ = std::fs::remove_file(&s.output);

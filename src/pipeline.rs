@@ -12,7 +12,7 @@ use crate::options::CompressOptions;
 use crate::progress::{ms, timed, Progress, Stage};
 use crate::report::{ChannelReport, CompressReport, ReportHeader, Timings};
 use crate::stages::decode::{decode_bytes, decode_stage, Decoded};
-use crate::stages::encode::{check_output, encode_to, write_atomically, write_image, OutputFormat};
+use crate::stages::encode::{check_output, encode_to, write_bytes, write_image, OutputFormat};
 use crate::stages::factorize::{factorize_image_for, Factorized};
 use crate::stages::metrics;
 use crate::stages::planes;
@@ -201,12 +201,7 @@ pub fn compress_bytes_to_file(
     check_output(None, output, opts.overwrite)?;
     let format = OutputFormat::from_path(output)?;
     let (mut report, encoded) = compress_bytes(bytes, name, format, opts, progress)?;
-    let (written, write_ms) = timed(|| {
-        write_atomically(output, opts.overwrite, |w| {
-            std::io::Write::write_all(w, &encoded)
-                .map_err(|e| crate::Error::io(format!("cannot write {}", output.display()), e))
-        })
-    });
+    let (written, write_ms) = timed(|| write_bytes(output, opts.overwrite, &encoded));
     written?;
     Timings::add(&mut report.timings_ms.encode, write_ms);
     report.output = Some(output.display().to_string());

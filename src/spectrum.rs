@@ -21,7 +21,7 @@ use crate::plot::{spectrum_plot, write_plot, PlotFormat, SpectrumSeries};
 use crate::progress::{ms, Progress, Stage};
 use crate::report::{ReportHeader, SvdRun, Timings};
 use crate::stages::decode::{decode_stage, DecodeLimits};
-use crate::stages::encode::{check_output, write_atomically, Overwrite};
+use crate::stages::encode::{check_output, write_bytes, Overwrite};
 use crate::stages::factorize::{FactorizeOptions, Method, Precision};
 use crate::stages::metrics;
 use crate::stages::planes;
@@ -245,16 +245,12 @@ pub fn spectrum_file(
     progress: &dyn Progress,
 ) -> Result<SpectrumReport> {
     let ow = opts.overwrite;
-    let at = |p: &Path| {
-        let p = p.to_path_buf();
-        move |e: Error| e.in_file(&p)
-    };
     if let Some(plot) = &opts.plot {
-        PlotFormat::from_path(plot).map_err(at(plot))?;
-        check_output(Some(input), plot, ow).map_err(at(plot))?;
+        PlotFormat::from_path(plot).map_err(Error::about(plot))?;
+        check_output(Some(input), plot, ow).map_err(Error::about(plot))?;
     }
     if let Some(csv) = &opts.csv {
-        check_output(Some(input), csv, ow).map_err(at(csv))?;
+        check_output(Some(input), csv, ow).map_err(Error::about(csv))?;
     }
     let (decoded, decode_ms) = decode_stage(input, &opts.limits, progress)?;
     let mut report = spectrum_image(&decoded.image, &opts.factorize, progress)?;
@@ -266,7 +262,7 @@ pub fn spectrum_file(
         let title = input
             .file_name()
             .map_or_else(|| "image".into(), |s| s.to_string_lossy().into_owned());
-        let format = PlotFormat::from_path(plot).map_err(at(plot))?;
+        let format = PlotFormat::from_path(plot).map_err(Error::about(plot))?;
         let series: Vec<SpectrumSeries<'_>> = report
             .channels
             .iter()
@@ -276,17 +272,13 @@ pub fn spectrum_file(
                 cumulative_energy: c.cumulative_energy(),
             })
             .collect();
-        let drawn = spectrum_plot(&series, &title, format).map_err(at(plot))?;
-        write_plot(&drawn, plot, ow).map_err(at(plot))?;
+        let drawn = spectrum_plot(&series, &title, format).map_err(Error::about(plot))?;
+        write_plot(&drawn, plot, ow).map_err(Error::about(plot))?;
         report.plot = Some(plot.display().to_string());
     }
     if let Some(csv) = &opts.csv {
         let text = spectrum_csv(&report.channels);
-        write_atomically(csv, ow, |w| {
-            std::io::Write::write_all(w, text.as_bytes())
-                .map_err(|e| Error::Encode(format!("cannot write the CSV: {e}")))
-        })
-        .map_err(at(csv))?;
+        write_bytes(csv, ow, text.as_bytes()).map_err(Error::about(csv))?;
         report.csv = Some(csv.display().to_string());
     }
     report.timings_ms.encode = Some(ms(t));

@@ -103,25 +103,14 @@ fn write_geometry(e: &Explanation, args: &ExplainArgs) -> Result<(), Exit> {
         write_plot(&drawn, path, overwrite).map_err(|err| run::fail(path, &err))?;
     }
     if let Some(path) = &args.gif {
-        let written = geometry_gif(&g, digits).and_then(|bytes| {
-            svdimg::encode::write_atomically(path, overwrite, |w| {
-                std::io::Write::write_all(w, &bytes).map_err(|source| svdimg::Error::Io {
-                    action: format!("cannot write {}", path.display()),
-                    source,
-                })
-            })
-        });
+        let written = geometry_gif(&g, digits)
+            .and_then(|bytes| svdimg::encode::write_bytes(path, overwrite, &bytes));
         written.map_err(|err| run::fail(path, &err))?;
     }
     if let Some(path) = &args.html {
         let made_by = format!("made by {}", super::html::command_line());
         let page = geometry_page(&g, digits, &made_by);
-        let written = svdimg::encode::write_atomically(path, overwrite, |w| {
-            std::io::Write::write_all(w, page.as_bytes()).map_err(|source| svdimg::Error::Io {
-                action: format!("cannot write {}", path.display()),
-                source,
-            })
-        });
+        let written = svdimg::encode::write_bytes(path, overwrite, page.as_bytes());
         written.map_err(|err| run::fail(path, &err))?;
     }
     Ok(())

@@ -208,7 +208,8 @@ pub fn compress_file_to_svdz(
     let SvdzCompressed {
         bytes, mut report, ..
     } = compress_image_to_svdz(&decoded.image, opts, progress)?;
-    let (written, write_ms) = timed(|| super::write_file(&bytes, output, overwrite));
+    let (written, write_ms) =
+        timed(|| crate::stages::encode::write_bytes(output, overwrite, &bytes));
     written?;
     let base = &mut report.base;
     base.timings_ms.decode = Some(decode_ms);

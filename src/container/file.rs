@@ -5,12 +5,12 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use super::{is_svdz_path, read_bounded, write_file, Container, FileInfo};
+use super::{is_svdz_path, read_bounded, Container, FileInfo};
 use crate::error::{Error, Result};
 use crate::progress::{timed, Progress, Stage};
 use crate::report::{ReportHeader, Timings};
 use crate::stages::decode::DecodeLimits;
-use crate::stages::encode::{check_output, write_image, OutputFormat, Overwrite};
+use crate::stages::encode::{check_output, write_bytes, write_image, OutputFormat, Overwrite};
 
 /// Everything that decides how a `.svdz` file is read and what may be replaced.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -137,7 +137,7 @@ pub fn truncate_file(
     let (container, _) = read_container(input, &opts.limits)?;
     let ranks = vec![rank; container.planes.len()];
     let bytes = container.truncated(&ranks).encode()?;
-    write_file(&bytes, output, opts.overwrite)?;
+    write_bytes(output, opts.overwrite, &bytes)?;
     let parsed = Container::parse(&bytes, &opts.limits)?;
     Ok(TruncateReport {
         schema: "svdimg.truncate/1",

@@ -276,18 +276,6 @@ pub fn read_bounded(path: &Path, limits: &DecodeLimits) -> Result<Vec<u8>> {
     std::fs::read(path).map_err(|e| Error::io("cannot read", e))
 }
 
-/// Writes encoded bytes to `path` atomically (never a partial file).
-pub fn write_file(
-    bytes: &[u8],
-    path: &Path,
-    overwrite: crate::stages::encode::Overwrite,
-) -> Result<()> {
-    crate::stages::encode::write_atomically(path, overwrite, |w| {
-        std::io::Write::write_all(w, bytes)
-            .map_err(|e| Error::io(format!("cannot write {}", path.display()), e))
-    })
-}
-
 /// Whether `path` names a `.svdz` file (by extension, case-insensitive).
 #[must_use]
 pub fn is_svdz_path(path: &Path) -> bool {

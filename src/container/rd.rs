@@ -21,7 +21,7 @@ use crate::plot::{rate_plot_svg, RateCurve};
 use crate::progress::{ms, timed, NoProgress, Progress};
 use crate::report::{ReportHeader, Timings};
 use crate::stages::decode::{decode_stage, DecodeLimits};
-use crate::stages::encode::{check_output, Overwrite};
+use crate::stages::encode::{check_output, write_bytes, Overwrite};
 use crate::stages::factorize::{factorize_image, FactorizeOptions};
 use crate::stages::metrics;
 use crate::stages::planes::{AlphaHandling, AlphaMode, ColorMode};
@@ -150,12 +150,8 @@ impl Default for RdOptions {
 /// output is checked before anything is computed; an error about an output names it
 /// ([`crate::Error::file`]).
 pub fn rd_file(input: &Path, opts: &RdOptions, progress: &dyn Progress) -> Result<RdTable> {
-    let at = |p: &Path| {
-        let p = p.to_path_buf();
-        move |e: Error| e.in_file(&p)
-    };
     for out in [&opts.csv, &opts.plot].into_iter().flatten() {
-        check_output(Some(input), out, opts.overwrite).map_err(at(out))?;
+        check_output(Some(input), out, opts.overwrite).map_err(Error::about(out))?;
     }
     if opts.ranks.is_empty() || opts.ranks.contains(&0) {
         return Err(Error::Parameter("the ranks must be at least 1".into()));
@@ -169,7 +165,7 @@ pub fn rd_file(input: &Path, opts: &RdOptions, progress: &dyn Progress) -> Resul
     let t = Instant::now();
     if let Some(path) = &opts.csv {
         let csv = table_csv(&table);
-        super::write_file(csv.as_bytes(), path, opts.overwrite).map_err(at(path))?;
+        write_bytes(path, opts.overwrite, csv.as_bytes()).map_err(Error::about(path))?;
         table.csv = Some(path.display().to_string());
     }
     if let Some(path) = &opts.plot {
@@ -177,7 +173,7 @@ pub fn rd_file(input: &Path, opts: &RdOptions, progress: &dyn Progress) -> Resul
             .file_name()
             .map_or_else(|| "image".into(), |s| s.to_string_lossy().into_owned());
         let svg = rate_plot_svg(&title, &curves(&table));
-        super::write_file(svg.as_bytes(), path, opts.overwrite).map_err(at(path))?;
+        write_bytes(path, opts.overwrite, svg.as_bytes()).map_err(Error::about(path))?;
         table.plot = Some(path.display().to_string());
     }
     table.timings_ms = Timings {

@@ -8,7 +8,7 @@ use crate::error::{Error, Result};
 use crate::plot::{quality_plot, write_plot, PlotFormat, QualityPoint};
 use crate::progress::{timed, Progress};
 use crate::stages::decode::decode_stage;
-use crate::stages::encode::{check_output, write_atomically, write_image, OutputFormat};
+use crate::stages::encode::{check_output, write_bytes, write_image, OutputFormat};
 
 /// `<stem>.grid.png` beside the input.
 fn default_output(input: &Path) -> PathBuf {
@@ -24,42 +24,34 @@ fn default_output(input: &Path) -> PathBuf {
 pub fn grid_file(input: &Path, opts: &GridOptions, progress: &dyn Progress) -> Result<GridReport> {
     let ow = opts.overwrite;
     let out = opts.output.clone().unwrap_or_else(|| default_output(input));
-    let at = |p: &Path| {
-        let p = p.to_path_buf();
-        move |e: Error| e.in_file(&p)
-    };
-    OutputFormat::from_path(&out).map_err(at(&out))?;
-    check_output(Some(input), &out, ow).map_err(at(&out))?;
+    OutputFormat::from_path(&out).map_err(Error::about(&out))?;
+    check_output(Some(input), &out, ow).map_err(Error::about(&out))?;
     if let Some(csv) = &opts.csv {
-        check_output(Some(input), csv, ow).map_err(at(csv))?;
+        check_output(Some(input), csv, ow).map_err(Error::about(csv))?;
     }
     if let Some(plot) = &opts.plot {
-        PlotFormat::from_path(plot).map_err(at(plot))?;
-        check_output(Some(input), plot, ow).map_err(at(plot))?;
+        PlotFormat::from_path(plot).map_err(Error::about(plot))?;
+        check_output(Some(input), plot, ow).map_err(Error::about(plot))?;
     }
     let (decoded, decode_ms) = decode_stage(input, &opts.limits, progress)?;
     let grid = grid_image(&decoded.image, opts, progress)?;
     let mut warnings = decoded.warnings;
     let written = timed(|| -> Result<(Vec<String>, GridReport)> {
-        let written = write_image(&grid.sheet, &out, ow).map_err(at(&out))?;
+        let written = write_image(&grid.sheet, &out, ow).map_err(Error::about(&out))?;
         let mut report = grid.report(opts);
         if let Some(csv) = &opts.csv {
             let text = grid_csv(&report.ranks);
-            write_atomically(csv, ow, |w| {
-                std::io::Write::write_all(w, text.as_bytes())
-                    .map_err(|e| Error::Encode(format!("cannot write the CSV: {e}")))
-            })
-            .map_err(at(csv))?;
+            write_bytes(csv, ow, text.as_bytes()).map_err(Error::about(csv))?;
             report.csv = Some(csv.display().to_string());
         }
         if let Some(plot) = &opts.plot {
             let title = input
                 .file_name()
                 .map_or_else(|| "image".into(), |s| s.to_string_lossy().into_owned());
-            let format = PlotFormat::from_path(plot).map_err(at(plot))?;
-            let drawn =
-                quality_plot(&quality_points(&report.ranks), &title, format).map_err(at(plot))?;
-            write_plot(&drawn, plot, ow).map_err(at(plot))?;
+            let format = PlotFormat::from_path(plot).map_err(Error::about(plot))?;
+            let drawn = quality_plot(&quality_points(&report.ranks), &title, format)
+                .map_err(Error::about(plot))?;
+            write_plot(&drawn, plot, ow).map_err(Error::about(plot))?;
             report.plot = Some(plot.display().to_string());
         }
         Ok((written, report))

@@ -32,7 +32,7 @@ use crate::progress::{ms, Progress, Stage};
 use crate::report::{ReportHeader, Timings};
 use crate::resample::Resample;
 use crate::stages::decode::{decode_stage, DecodeLimits};
-use crate::stages::encode::{check_output, encode_to, write_atomically, OutputFormat, Overwrite};
+use crate::stages::encode::{check_output, encode_to, write_bytes, OutputFormat, Overwrite};
 use crate::stages::factorize::{factorize_image, FactorizeOptions, Factorized};
 use crate::stages::planes::{self, AlphaMode, ColorMode};
 
@@ -252,10 +252,7 @@ pub fn html_file(
     let Page { html, mut report } = build_page(&decoded.image, opts, progress)?;
     let t = Instant::now();
     progress.begin(Stage::Encode, 1);
-    write_atomically(output, opts.overwrite, |w| {
-        std::io::Write::write_all(w, html.as_bytes())
-            .map_err(|e| Error::io(format!("cannot write {}", output.display()), e))
-    })?;
+    write_bytes(output, opts.overwrite, html.as_bytes())?;
     progress.end(Stage::Encode);
     report.timings_ms.decode = Some(decode_ms);
     Timings::add(&mut report.timings_ms.encode, ms(t));

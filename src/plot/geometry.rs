@@ -38,13 +38,12 @@ struct GeometryPlot<'a> {
 }
 
 /// One square panel: a title, and a map from plane coordinates within ±`extent` to pixels.
-pub(super) struct Panel<'a, DB: DrawingBackend> {
+pub(super) struct Panel<DB: DrawingBackend> {
     pub(super) area: DrawingArea<DB, Shift>,
     extent: f64,
-    _marker: std::marker::PhantomData<&'a ()>,
 }
 
-impl<DB: DrawingBackend> Panel<'_, DB> {
+impl<DB: DrawingBackend> Panel<DB> {
     pub(super) fn new(area: DrawingArea<DB, Shift>, title: &str, extent: f64) -> Result<Self> {
         let panel = Self::text(area, title)?;
         let panel = Panel { extent, ..panel };
@@ -71,11 +70,7 @@ impl<DB: DrawingBackend> Panel<'_, DB> {
             (FONT, 15).into_font().color(&BLACK),
         ))
         .map_err(draw_error)?;
-        Ok(Panel {
-            area,
-            extent: 1.0,
-            _marker: std::marker::PhantomData,
-        })
+        Ok(Panel { area, extent: 1.0 })
     }
 
     fn px(&self, p: [f64; 2]) -> (i32, i32) {

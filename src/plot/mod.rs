@@ -19,7 +19,7 @@ pub use geometry::{geometry_plot, GEOMETRY_SIZE};
 pub use geometry_gif::{geometry_gif, geometry_gif_frames, GIF_SIZE};
 
 use crate::error::{Error, Result};
-use crate::stages::encode::{write_atomically, write_image, Overwrite};
+use crate::stages::encode::{write_bytes, write_image, Overwrite};
 
 /// A drawn plot.
 #[derive(Debug, Clone)]
@@ -458,10 +458,7 @@ impl Painter for SpectrumPlot<'_> {
 /// Writes a drawn plot to `path`: SVG text, or a PNG.
 pub fn write_plot(plot: &Plot, path: &Path, overwrite: Overwrite) -> Result<()> {
     match plot {
-        Plot::Svg(svg) => write_atomically(path, overwrite, |w| {
-            std::io::Write::write_all(w, svg.as_bytes())
-                .map_err(|e| Error::Encode(format!("cannot write the plot: {e}")))
-        }),
+        Plot::Svg(svg) => write_bytes(path, overwrite, svg.as_bytes()),
         Plot::Png(img) => write_image(
             &image::DynamicImage::ImageRgb8(img.clone()),
             path,

@@ -192,6 +192,15 @@ fn fill_and_persist(
     })
 }
 
+/// Writes `bytes` (an encoded file: a page, a CSV, a GIF, a `.svdz`) to `path` atomically: never a
+/// partial file.
+pub fn write_bytes(path: &Path, overwrite: Overwrite, bytes: &[u8]) -> Result<()> {
+    write_atomically(path, overwrite, |w| {
+        std::io::Write::write_all(w, bytes)
+            .map_err(|e| Error::io(format!("cannot write {}", path.display()), e))
+    })
+}
+
 /// Encodes `img` in the format of `path`'s extension and writes it atomically. Returns warnings
 /// about what the format could not hold (16 bits, alpha).
 pub fn write_image(img: &DynamicImage, path: &Path, overwrite: Overwrite) -> Result<Vec<String>> {
