@@ -28,6 +28,7 @@ pub mod stages;
 pub use stages::{decode, encode, factorize, metrics, planes, rank, rebuild, reconstruct};
 pub mod address_space;
 pub mod batch;
+pub mod denoise;
 pub mod error;
 pub mod explain;
 pub mod naming;
@@ -36,6 +37,7 @@ mod parallel;
 pub mod pipeline;
 pub mod progress;
 pub mod report;
+mod simd;
 
 // Features built on the core, each behind its Cargo feature.
 #[cfg(feature = "sheets")]

@@ -26,6 +26,7 @@ fn main() -> ExitCode {
         Command::Layers(args) => cli::layers::run(args),
         Command::Grid(args) => cli::grid::run(args),
         Command::Spectrum(args) => cli::spectrum::run(args),
+        Command::Denoise(args) => cli::denoise::run(args),
         Command::Html(args) => cli::html::run(args),
         Command::Decompress(args) => cli::decompress::run(args),
         Command::Info(args) => cli::info::run(args),

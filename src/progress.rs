@@ -11,6 +11,8 @@ pub enum Stage {
     Factorize,
     /// Rebuilding planes from the factors.
     Reconstruct,
+    /// Removing noise (rows of patch groups, per pass).
+    Denoise,
     /// MSE, PSNR, SSIM.
     Metrics,
     /// Encoding and writing the output.
@@ -25,6 +27,7 @@ impl Stage {
             Stage::Decode => "decode",
             Stage::Factorize => "factorize",
             Stage::Reconstruct => "reconstruct",
+            Stage::Denoise => "denoise",
             Stage::Metrics => "metrics",
             Stage::Encode => "encode",
         }

@@ -82,6 +82,12 @@ pub struct Timings {
     /// Splitting into planes and the SVDs.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub factorize: Option<f64>,
+    /// Estimating the noise level (denoise).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub estimate: Option<f64>,
+    /// Removing noise (denoise).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub denoise: Option<f64>,
     /// Rebuilding images from the factors.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reconstruct: Option<f64>,
@@ -114,6 +120,8 @@ impl Timings {
         [
             ("decode", self.decode),
             ("factorize", self.factorize),
+            ("estimate", self.estimate),
+            ("denoise", self.denoise),
             ("reconstruct", self.reconstruct),
             ("metrics", self.metrics),
             ("prepare", self.prepare),

@@ -39,6 +39,8 @@ pub enum Command {
     Grid(GridArgs),
     /// Singular values of every channel and the ranks that reach given fractions of the energy.
     Spectrum(SpectrumArgs),
+    /// Remove noise by low rank: groups of similar patches (or one global SVD, to compare).
+    Denoise(super::denoise::DenoiseArgs),
     /// Write one self-contained HTML page with a live rank slider, charts and rank-one layers.
     Html(HtmlArgs),
     /// Decode a .svdz file to an image.
@@ -98,6 +100,7 @@ impl Command {
             Command::Layers(a) => a.common.threads,
             Command::Grid(a) => a.common.threads,
             Command::Spectrum(a) => a.common.threads,
+            Command::Denoise(a) => a.threads,
             Command::Html(a) => a.common.threads,
             Command::Decompress(a) => a.file.threads,
             Command::Info(_) => None,

@@ -83,7 +83,7 @@ fn usage(msg: &str) -> Exit {
 
 /// Ctrl-C: remove the temporary files of writes in progress, then stop. Outputs are renamed into
 /// place only when complete, so nothing partial is left behind.
-fn install_interrupt_handler() {
+pub fn install_interrupt_handler() {
     let _ = ctrlc::set_handler(|| {
         svdimg::encode::remove_pending_temporaries();
         eprintln!("\ninterrupted: no partial files were left behind");

@@ -7,6 +7,7 @@ pub mod args;
 pub mod compress;
 pub mod convert;
 pub mod decompress;
+pub mod denoise;
 pub mod explain;
 pub mod grid;
 pub mod html;

@@ -136,6 +136,21 @@ pub fn save(img: impl Into<DynamicImage>, dir: &Path, name: &str) -> PathBuf {
     p
 }
 
+/// Every sample of an 8- or 16-bit image as f64, interleaved as stored.
+pub fn samples_any(img: &DynamicImage) -> Vec<f64> {
+    match img {
+        DynamicImage::ImageLuma16(_)
+        | DynamicImage::ImageLumaA16(_)
+        | DynamicImage::ImageRgb16(_)
+        | DynamicImage::ImageRgba16(_) => img
+            .as_bytes()
+            .chunks_exact(2)
+            .map(|b| f64::from(u16::from_ne_bytes([b[0], b[1]])))
+            .collect(),
+        _ => img.as_bytes().iter().map(|&b| f64::from(b)).collect(),
+    }
+}
+
 /// A written image as 8-bit RGBA.
 pub fn open_rgba(p: &Path) -> RgbaImage {
     image::open(p).expect("output decodes").to_rgba8()

@@ -9,6 +9,7 @@ mod cli_batch;
 mod cli_compress;
 mod cli_hostile;
 mod container;
+mod denoise;
 mod explain;
 mod geometry;
 mod golden;

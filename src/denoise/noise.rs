@@ -1,0 +1,191 @@
+//! The noise level of an image, estimated from the image alone, and seeded Gaussian noise to add.
+//!
+//! The estimate follows Chen, Zhu and Heng, "An Efficient Statistical Method for Image Noise
+//! Level Estimation" (ICCV 2015). Patches of 8×8 pixels (all channels stacked) are taken every
+//! few pixels and the eigenvalues of their covariance sorted. White noise of variance σ² adds σ²
+//! to every eigenvalue, and natural images leave most directions with almost nothing else: the
+//! small eigenvalues are then σ² plus a little, spread symmetrically around their mean. Walking
+//! from the whole set towards the smallest, the first tail whose mean is also its median (as
+//! many values above the mean as below) is taken as noise, and σ is the square root of its mean.
+
+use faer::{Mat, Side};
+
+use super::Image;
+
+/// Patch side for the estimate.
+const PATCH: usize = 8;
+/// At most this many patches enter the covariance (the stride grows on large images).
+const MAX_PATCHES: usize = 30_000;
+
+/// The noise standard deviation of `img` on its own scale (0–255 here), from the covariance of
+/// its patches. Images smaller than a patch give 0.
+#[must_use]
+pub(crate) fn estimate_sigma(img: &Image) -> f64 {
+    let (w, h) = (img.width, img.height);
+    if w < PATCH || h < PATCH {
+        return 0.0;
+    }
+    let (nr, nc) = (h - PATCH + 1, w - PATCH + 1);
+    let mut stride = 1usize;
+    while (nr.div_ceil(stride)) * (nc.div_ceil(stride)) > MAX_PATCHES {
+        stride += 1;
+    }
+    let d = PATCH * PATCH * img.channels.len();
+    let rows: Vec<usize> = (0..nr).step_by(stride).collect();
+    let cols: Vec<usize> = (0..nc).step_by(stride).collect();
+    let n = rows.len() * cols.len();
+    // Patches as the columns of a d × n matrix.
+    let mut x = Mat::<f64>::zeros(d, n);
+    let mut col = 0;
+    for &r in &rows {
+        for &c in &cols {
+            let dst = x
+                .col_mut(col)
+                .try_as_col_major_mut()
+                .expect("a Mat's columns are contiguous");
+            let dst = dst.as_slice_mut();
+            let mut i = 0;
+            for plane in &img.channels {
+                for dy in 0..PATCH {
+                    for &v in &plane[(r + dy) * w + c..(r + dy) * w + c + PATCH] {
+                        dst[i] = f64::from(v);
+                        i += 1;
+                    }
+                }
+            }
+            col += 1;
+        }
+    }
+    for i in 0..d {
+        let mean = (0..n).map(|j| x[(i, j)]).sum::<f64>() / n as f64;
+        for j in 0..n {
+            x[(i, j)] -= mean;
+        }
+    }
+    let cov = (&x * x.transpose()) * faer::Scale(1.0 / n as f64);
+    let Ok(mut values) = cov.self_adjoint_eigenvalues(Side::Lower) else {
+        return 0.0;
+    };
+    values.sort_by(f64::total_cmp);
+    median_mean_tail(&values).max(0.0).sqrt()
+}
+
+/// The mean of the longest prefix of the ascending `values` whose mean is also its median.
+fn median_mean_tail(values: &[f64]) -> f64 {
+    for len in (1..=values.len()).rev() {
+        let tail = &values[..len];
+        let mean = tail.iter().sum::<f64>() / len as f64;
+        let above = tail.iter().filter(|&&v| v > mean).count();
+        let below = tail.iter().filter(|&&v| v < mean).count();
+        if above == below {
+            return mean;
+        }
+    }
+    values.first().copied().unwrap_or(0.0)
+}
+
+/// A seeded source of standard normal numbers (SplitMix64 and the Box–Muller transform): the
+/// same seed gives the same noise on every platform.
+#[derive(Debug, Clone)]
+pub struct Gaussian {
+    state: u64,
+    spare: Option<f64>,
+}
+
+impl Gaussian {
+    /// A generator for `seed`.
+    #[must_use]
+    pub fn new(seed: u64) -> Gaussian {
+        Gaussian {
+            state: seed,
+            spare: None,
+        }
+    }
+
+    fn next_u64(&mut self) -> u64 {
+        self.state = self.state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.state;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// Uniform in (0, 1].
+    fn uniform(&mut self) -> f64 {
+        ((self.next_u64() >> 11) as f64 + 1.0) / (1u64 << 53) as f64
+    }
+
+    /// The next standard normal number.
+    pub fn sample(&mut self) -> f64 {
+        if let Some(s) = self.spare.take() {
+            return s;
+        }
+        let (u1, u2) = (self.uniform(), self.uniform());
+        let r = (-2.0 * u1.ln()).sqrt();
+        let t = std::f64::consts::TAU * u2;
+        self.spare = Some(r * t.sin());
+        r * t.cos()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn smooth_image(w: usize, h: usize, channels: usize) -> Image {
+        Image {
+            width: w,
+            height: h,
+            channels: (0..channels)
+                .map(|c| {
+                    (0..w * h)
+                        .map(|i| {
+                            let (x, y) = ((i % w) as f32, (i / w) as f32);
+                            120.0
+                                + 60.0 * ((x * 0.05 + c as f32).sin() * (y * 0.03).cos())
+                                + 0.2 * x
+                        })
+                        .collect()
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn estimates_added_noise_at_several_levels() {
+        for (channels, sigma) in [(1, 5.0), (1, 15.0), (1, 50.0), (3, 10.0), (3, 25.0)] {
+            let mut img = smooth_image(160, 120, channels);
+            let mut g = Gaussian::new(42);
+            for plane in &mut img.channels {
+                for v in plane.iter_mut() {
+                    *v += (sigma * g.sample()) as f32;
+                }
+            }
+            let est = estimate_sigma(&img);
+            assert!(
+                (est - sigma).abs() < 0.05 * sigma,
+                "σ {sigma}: estimated {est}"
+            );
+        }
+    }
+
+    #[test]
+    fn clean_smooth_image_has_little_noise() {
+        assert!(estimate_sigma(&smooth_image(100, 90, 1)) < 0.5);
+        assert_eq!(estimate_sigma(&smooth_image(5, 90, 1)), 0.0);
+    }
+
+    #[test]
+    fn gaussian_has_unit_variance_and_is_reproducible() {
+        let mut g = Gaussian::new(7);
+        let xs: Vec<f64> = (0..200_000).map(|_| g.sample()).collect();
+        let mean = xs.iter().sum::<f64>() / xs.len() as f64;
+        let var = xs.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / xs.len() as f64;
+        assert!(
+            mean.abs() < 0.01 && (var - 1.0).abs() < 0.01,
+            "{mean} {var}"
+        );
+        let mut h = Gaussian::new(7);
+        assert_eq!(h.sample(), xs[0]);
+    }
+}
