@@ -63,6 +63,12 @@ pub struct DenoiseArgs {
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(2..=32),
           help_heading = "Patch method")]
     pub patch: Option<u16>,
+    /// Patch method: 2 (default) adds the second stage, Wiener filtering of groups matched
+    /// again on the first stage's result, in that result's own SVD basis; 1 stops after the
+    /// first (weighted singular value thresholding alone).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u8).range(1..=2),
+          help_heading = "Patch method")]
+    pub stages: Option<u8>,
     /// Print the report as JSON on stdout (nothing else goes to stdout).
     #[arg(long)]
     pub json: bool,
@@ -100,7 +106,13 @@ pub fn denoise_options(args: &DenoiseArgs) -> DenoiseOptions {
         DenoiseMethodArg::Patch => DenoiseMethod::Patch,
         DenoiseMethodArg::Global => DenoiseMethod::Global,
     };
-    let tuned = [args.iterations, args.step, args.group, args.patch];
+    let tuned = [
+        args.iterations,
+        args.step,
+        args.group,
+        args.patch,
+        args.stages.map(u16::from),
+    ];
     // Without σ the defaults depend on the estimate: only fix them when something was given.
     let patch = tuned.iter().any(Option::is_some).then(|| {
         let sigma = args.sigma.or(args.add_noise).unwrap_or(25.0);
@@ -114,6 +126,9 @@ pub fn denoise_options(args: &DenoiseArgs) -> DenoiseOptions {
         set(args.step, &mut p.step);
         set(args.group, &mut p.group);
         set(args.patch, &mut p.patch);
+        if let Some(n) = args.stages {
+            p.second_stage = n == 2;
+        }
         p
     });
     DenoiseOptions {

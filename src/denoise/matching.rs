@@ -130,6 +130,10 @@ fn fill_candidates_any(
         }
         let r = r as usize;
         for dx in -rad..=rad {
+            if dx.unsigned_abs() > cmax {
+                // No candidate at this offset lies in the image.
+                continue;
+            }
             // Columns x whose partner x + dx lies in the image.
             let lo = (-dx).max(0) as usize;
             let hi = (width as isize - dx.max(0)) as usize;

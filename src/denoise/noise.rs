@@ -17,43 +17,73 @@ const PATCH: usize = 8;
 /// At most this many patches enter the covariance (the stride grows on large images).
 const MAX_PATCHES: usize = 30_000;
 
+/// Fewer patches clear of clipping than this, and all patches are used.
+const MIN_CLEAR: usize = 3_000;
+
 /// The noise standard deviation of `img` on its own scale (0–255 here), from the covariance of
 /// its patches. Images smaller than a patch give 0.
+///
+/// `clipped` marks pixels with a sample at the end of its range (0 or the peak). Noise is cut
+/// off there, so it is weaker than elsewhere (at σ 50 a photo's overall noise measured 42–45);
+/// patches holding such a pixel are left out when enough others remain, so the estimate is the
+/// σ of the noise before clipping — the one the denoiser needs.
 #[must_use]
-pub(crate) fn estimate_sigma(img: &Image) -> f64 {
+pub(crate) fn estimate_sigma(img: &Image, clipped: Option<&[bool]>) -> f64 {
     let (w, h) = (img.width, img.height);
     if w < PATCH || h < PATCH {
         return 0.0;
     }
     let (nr, nc) = (h - PATCH + 1, w - PATCH + 1);
-    let mut stride = 1usize;
-    while (nr.div_ceil(stride)) * (nc.div_ceil(stride)) > MAX_PATCHES {
-        stride += 1;
-    }
-    let d = PATCH * PATCH * img.channels.len();
-    let rows: Vec<usize> = (0..nr).step_by(stride).collect();
-    let cols: Vec<usize> = (0..nc).step_by(stride).collect();
-    let n = rows.len() * cols.len();
-    // Patches as the columns of a d × n matrix.
-    let mut x = Mat::<f64>::zeros(d, n);
-    let mut col = 0;
-    for &r in &rows {
-        for &c in &cols {
-            let dst = x
-                .col_mut(col)
-                .try_as_col_major_mut()
-                .expect("a Mat's columns are contiguous");
-            let dst = dst.as_slice_mut();
-            let mut i = 0;
-            for plane in &img.channels {
-                for dy in 0..PATCH {
-                    for &v in &plane[(r + dy) * w + c..(r + dy) * w + c + PATCH] {
-                        dst[i] = f64::from(v);
-                        i += 1;
-                    }
+    let mut corners: Vec<(usize, usize)> = Vec::new();
+    if let Some(mask) = clipped {
+        // Clipped pixels per patch from an integral image.
+        let mut integral = vec![0u32; (w + 1) * (h + 1)];
+        for y in 0..h {
+            let mut row = 0u32;
+            for x in 0..w {
+                row += u32::from(mask[y * w + x]);
+                integral[(y + 1) * (w + 1) + x + 1] = integral[y * (w + 1) + x + 1] + row;
+            }
+        }
+        let count = |r: usize, c: usize| {
+            let at = |y: usize, x: usize| integral[y * (w + 1) + x];
+            at(r + PATCH, c + PATCH) + at(r, c) - at(r, c + PATCH) - at(r + PATCH, c)
+        };
+        for r in 0..nr {
+            for c in 0..nc {
+                if count(r, c) == 0 {
+                    corners.push((r, c));
                 }
             }
-            col += 1;
+        }
+        if corners.len() < MIN_CLEAR {
+            corners.clear();
+        }
+    }
+    if corners.is_empty() {
+        corners = (0..nr).flat_map(|r| (0..nc).map(move |c| (r, c))).collect();
+    }
+    // At most MAX_PATCHES, evenly spread.
+    let every = corners.len().div_ceil(MAX_PATCHES);
+    let corners: Vec<(usize, usize)> = corners.into_iter().step_by(every).collect();
+    let d = PATCH * PATCH * img.channels.len();
+    let n = corners.len();
+    // Patches as the columns of a d × n matrix.
+    let mut x = Mat::<f64>::zeros(d, n);
+    for (col, &(r, c)) in corners.iter().enumerate() {
+        let dst = x
+            .col_mut(col)
+            .try_as_col_major_mut()
+            .expect("a Mat's columns are contiguous");
+        let dst = dst.as_slice_mut();
+        let mut i = 0;
+        for plane in &img.channels {
+            for dy in 0..PATCH {
+                for &v in &plane[(r + dy) * w + c..(r + dy) * w + c + PATCH] {
+                    dst[i] = f64::from(v);
+                    i += 1;
+                }
+            }
         }
     }
     for i in 0..d {
@@ -161,7 +191,7 @@ mod tests {
                     *v += (sigma * g.sample()) as f32;
                 }
             }
-            let est = estimate_sigma(&img);
+            let est = estimate_sigma(&img, None);
             assert!(
                 (est - sigma).abs() < 0.05 * sigma,
                 "σ {sigma}: estimated {est}"
@@ -171,8 +201,8 @@ mod tests {
 
     #[test]
     fn clean_smooth_image_has_little_noise() {
-        assert!(estimate_sigma(&smooth_image(100, 90, 1)) < 0.5);
-        assert_eq!(estimate_sigma(&smooth_image(5, 90, 1)), 0.0);
+        assert!(estimate_sigma(&smooth_image(100, 90, 1), None) < 0.5);
+        assert_eq!(estimate_sigma(&smooth_image(5, 90, 1), None), 0.0);
     }
 
     #[test]

@@ -68,7 +68,15 @@ pub(crate) fn comparison_sheet(
         tiles.push(("clean".into(), c.to_rgba8(), None));
     }
     tiles.push((
-        format!("noisy (σ {:.1})", d.sigma),
+        format!(
+            "noisy (σ {:.1} {})",
+            d.sigma,
+            if inputs.settings.sigma.is_some() {
+                "given"
+            } else {
+                "estimated"
+            }
+        ),
         inputs.noisy.to_rgba8(),
         numbers(inputs.noisy),
     ));
