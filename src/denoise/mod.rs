@@ -192,15 +192,7 @@ pub fn denoise_image(
     }
     let working = to_working(&planes.planes, w, h);
     let t = Instant::now();
-    let clipped: Vec<bool> = (0..w * h)
-        .map(|i| {
-            planes
-                .planes
-                .iter()
-                .any(|p| matches!(p[(i / w, i % w)], v if v <= 0.0 || v >= 1.0))
-        })
-        .collect();
-    let sigma_estimated = noise::estimate_sigma(&working, Some(&clipped));
+    let sigma_estimated = noise::estimate_image_sigma(&planes.planes, w, h);
     let estimate_ms = ms(t);
     let sigma = settings.sigma.unwrap_or(sigma_estimated);
     if !sigma.is_finite() || sigma < 0.0 {

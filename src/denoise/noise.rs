@@ -17,6 +17,27 @@ const PATCH: usize = 8;
 /// At most this many patches enter the covariance (the stride grows on large images).
 const MAX_PATCHES: usize = 30_000;
 
+/// The noise σ (0–255 scale) of an image given as planes in [0, 1] (grey, or R, G, B): each
+/// plane is estimated on its own with the patches clear of clipping in that plane (clipping is
+/// per channel, so far more patches stay clear than when all three must be), and the median of
+/// the three is taken (a plane with much texture or much clipping is outvoted).
+#[must_use]
+pub(crate) fn estimate_image_sigma(planes: &[faer::Mat<f32>], w: usize, h: usize) -> f64 {
+    let mut estimates: Vec<f64> = crate::parallel::map(planes, |p| {
+        let plane = Image {
+            width: w,
+            height: h,
+            channels: vec![(0..w * h).map(|i| 255.0 * p[(i / w, i % w)]).collect()],
+        };
+        let clipped: Vec<bool> = (0..w * h)
+            .map(|i| matches!(p[(i / w, i % w)], v if v <= 0.0 || v >= 1.0))
+            .collect();
+        estimate_sigma(&plane, Some(&clipped))
+    });
+    estimates.sort_by(f64::total_cmp);
+    estimates.get(estimates.len() / 2).copied().unwrap_or(0.0)
+}
+
 /// Fewer patches clear of clipping than this, and all patches are used.
 const MIN_CLEAR: usize = 3_000;
 
@@ -63,9 +84,82 @@ pub(crate) fn estimate_sigma(img: &Image, clipped: Option<&[bool]>) -> f64 {
     if corners.is_empty() {
         corners = (0..nr).flat_map(|r| (0..nc).map(move |c| (r, c))).collect();
     }
-    // At most MAX_PATCHES, evenly spread.
-    let every = corners.len().div_ceil(MAX_PATCHES);
-    let corners: Vec<(usize, usize)> = corners.into_iter().step_by(every).collect();
+    let mut sigma = pca_sigma(img, &corners);
+    // Weak-texture patches (after Liu, Tanaka and Okutomi, 2013): texture and edges raise the
+    // small eigenvalues too, so keep the patches whose gradient energy pure noise of the current
+    // σ would reach 99 % of the time, and estimate again from those.
+    let q = noise_gradient_quantile(img.channels.len(), 0.99);
+    let energy: Vec<f64> = corners.iter().map(|&rc| gradient_energy(img, rc)).collect();
+    for _ in 0..3 {
+        let limit = q * sigma * sigma;
+        let weak: Vec<(usize, usize)> = corners
+            .iter()
+            .zip(&energy)
+            .filter(|&(_, &e)| e <= limit)
+            .map(|(&rc, _)| rc)
+            .collect();
+        if weak.len() < MIN_CLEAR || weak.len() == corners.len() {
+            break;
+        }
+        let next = pca_sigma(img, &weak);
+        if (next - sigma).abs() < 1e-3 * sigma {
+            sigma = next;
+            break;
+        }
+        sigma = next;
+    }
+    sigma
+}
+
+/// Σ of squared differences between horizontal and vertical neighbours inside the patch at
+/// `(r, c)`, over all channels.
+fn gradient_energy(img: &Image, (r, c): (usize, usize)) -> f64 {
+    let w = img.width;
+    let mut e = 0.0f64;
+    for plane in &img.channels {
+        for dy in 0..PATCH {
+            let row = &plane[(r + dy) * w + c..(r + dy) * w + c + PATCH];
+            for x in 0..PATCH - 1 {
+                e += f64::from((row[x + 1] - row[x]).powi(2));
+            }
+            if dy + 1 < PATCH {
+                let below = &plane[(r + dy + 1) * w + c..(r + dy + 1) * w + c + PATCH];
+                for (a, b) in row.iter().zip(below) {
+                    e += f64::from((b - a).powi(2));
+                }
+            }
+        }
+    }
+    e
+}
+
+/// The `p` quantile of [`gradient_energy`] of patches of unit white noise with `channels`
+/// channels (drawn from a fixed seed, so always the same value).
+fn noise_gradient_quantile(channels: usize, p: f64) -> f64 {
+    let mut g = Gaussian::new(0x5EED);
+    let n = 4000;
+    let mut values: Vec<f64> = (0..n)
+        .map(|_| {
+            let img = Image {
+                width: PATCH,
+                height: PATCH,
+                channels: (0..channels)
+                    .map(|_| (0..PATCH * PATCH).map(|_| g.sample() as f32).collect())
+                    .collect(),
+            };
+            gradient_energy(&img, (0, 0))
+        })
+        .collect();
+    values.sort_by(f64::total_cmp);
+    values[((n as f64 * p) as usize).min(n - 1)]
+}
+
+/// Chen et al.'s estimate from the patches with top-left corners `corners` (at most
+/// `MAX_PATCHES` of them, evenly spread).
+fn pca_sigma(img: &Image, corners: &[(usize, usize)]) -> f64 {
+    let w = img.width;
+    let every = corners.len().div_ceil(MAX_PATCHES).max(1);
+    let corners: Vec<(usize, usize)> = corners.iter().copied().step_by(every).collect();
     let d = PATCH * PATCH * img.channels.len();
     let n = corners.len();
     // Patches as the columns of a d × n matrix.
