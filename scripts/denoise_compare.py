@@ -122,7 +122,7 @@ def evaluate(index, path, sigma, args):
     if not args.skip_svdimg:
         for key, extra in (("given", ["--sigma", str(sigma)]), ("est", [])):
             files[key] = work / f"svdimg_{key}.png"
-            cmd = [args.svdimg, "denoise", str(files["noisy"]), "-o", str(files[key])]
+            cmd = [args.svdimg, "denoise", str(files["noisy"]), "-o", str(files[key]), "--force", "--quiet"]
             row[f"t_{key}"], _ = timed(cmd + extra)
     for key, file in files.items():
         row[key] = metrics(clean, file)

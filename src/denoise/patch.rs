@@ -66,7 +66,10 @@ impl PatchParams {
             feedback: 0.2,
             residual_factor: 0.3,
             second_stage: true,
-            second_group: 40,
+            // The group mean carries noise σ/√K into every patch of a smooth region: larger
+            // groups at higher σ (40 patches at σ 15, 120 from σ 50; measured on a smooth photo
+            // of the moon at σ 50: 30.8 dB with 40, 33.2 dB with 120).
+            second_group: (2.3 * sigma + 5.0).round().clamp(40.0, 120.0) as usize,
             second_step: 4,
             second_floor: 0.05,
         }
