@@ -10,6 +10,6 @@ $svdimg spectrum samples/coffee.png --plot docs/spectrum.png --force --quiet > /
 $svdimg explain "4 0; 3 5" --plot docs/geometry.png --gif docs/geometry.gif --force > /dev/null
 tmp=$(mktemp -d)
 $svdimg denoise samples/astronaut.png -o "$tmp/denoised.png" --add-noise 25 --seed 7 \
-    --sheet docs/denoise.png --force --quiet > /dev/null
+    --sheet docs/denoise.jpg --force --quiet > /dev/null
 rm -r "$tmp"
-echo "wrote docs/grid.png docs/quality.png docs/spectrum.png docs/geometry.png docs/geometry.gif docs/denoise.png"
+echo "wrote docs/grid.png docs/quality.png docs/spectrum.png docs/geometry.png docs/geometry.gif docs/denoise.jpg"

@@ -184,16 +184,18 @@ pub fn denoise_image(
     settings: &DenoiseSettings,
     progress: &dyn Progress,
 ) -> Result<Denoised> {
-    let planes = planes::split(img, ColorMode::Rgb, AlphaMode::Keep);
+    let mut planes = planes::split(img, ColorMode::Rgb, AlphaMode::Keep);
     let layout = planes.layout.clone();
     let (w, h) = (layout.width, layout.height);
     if w == 0 || h == 0 {
         return Err(Error::Limits("the image has no pixels".into()));
     }
-    let working = to_working(&planes.planes, w, h);
     let t = Instant::now();
     let sigma_estimated = noise::estimate_image_sigma(&planes.planes, w, h);
     let estimate_ms = ms(t);
+    let working = to_working(&planes.planes, w, h);
+    // Only the alpha channel and the layout are needed from here on.
+    planes.planes = Vec::new();
     let sigma = settings.sigma.unwrap_or(sigma_estimated);
     if !sigma.is_finite() || sigma < 0.0 {
         return Err(Error::Parameter(format!(

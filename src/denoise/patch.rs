@@ -157,6 +157,8 @@ pub(crate) fn denoise(
         run.ranks = ranks;
     }
     if p.second_stage {
+        // The first stage's matches are done with: free them before the second stage's.
+        drop(std::mem::take(&mut matches));
         let pilot = current;
         let second = PatchParams {
             group: p.second_group,
