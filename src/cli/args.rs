@@ -40,7 +40,7 @@ pub enum Command {
     /// Singular values of every channel and the ranks that reach given fractions of the energy.
     Spectrum(SpectrumArgs),
     /// Remove noise by low rank: groups of similar patches (or one global SVD, to compare).
-    Denoise(super::denoise::DenoiseArgs),
+    Denoise(super::denoise_args::DenoiseArgs),
     /// Write one self-contained HTML page with a live rank slider, charts and rank-one layers.
     Html(HtmlArgs),
     /// Decode a .svdz file to an image.

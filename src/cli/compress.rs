@@ -13,7 +13,7 @@ use super::{output, run, Exit};
 
 /// Runs `compress`; one failing file does not stop the others.
 pub fn run(args: &CompressArgs) -> Exit {
-    install_interrupt_handler();
+    run::install_interrupt_handler();
     let rank = super::convert::rank_select(&args.rank);
     let opts = super::convert::compress_options(rank, &args.common);
     if let Some(exit) = check_svdz_usage(args) {
@@ -79,16 +79,6 @@ fn check_svdz_usage(args: &CompressArgs) -> Option<Exit> {
 fn usage(msg: &str) -> Exit {
     eprintln!("error: {msg}");
     Exit::Usage
-}
-
-/// Ctrl-C: remove the temporary files of writes in progress, then stop. Outputs are renamed into
-/// place only when complete, so nothing partial is left behind.
-pub fn install_interrupt_handler() {
-    let _ = ctrlc::set_handler(|| {
-        svdimg::encode::remove_pending_temporaries();
-        eprintln!("\ninterrupted: no partial files were left behind");
-        std::process::exit(130);
-    });
 }
 
 fn target(args: &CompressArgs) -> OutputTarget {

@@ -8,6 +8,7 @@ pub mod compress;
 pub mod convert;
 pub mod decompress;
 pub mod denoise;
+pub mod denoise_args;
 pub mod explain;
 pub mod grid;
 pub mod html;

@@ -81,3 +81,13 @@ pub fn fail(input: &Path, e: &svdimg::Error) -> Exit {
     eprintln!("{}", error_line(input, e));
     Exit::Failure
 }
+
+/// Ctrl-C: remove the temporary files of writes in progress, then stop. Outputs are renamed into
+/// place only when complete, so nothing partial is left behind.
+pub fn install_interrupt_handler() {
+    let _ = ctrlc::set_handler(|| {
+        svdimg::encode::remove_pending_temporaries();
+        eprintln!("\ninterrupted: no partial files were left behind");
+        std::process::exit(130);
+    });
+}

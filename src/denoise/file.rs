@@ -178,6 +178,7 @@ pub fn denoise_file(
     let noisy_q = measure(&noisy);
     let denoised_q = measure(&denoised.image);
     timings.metrics = Some(ms(t));
+    #[cfg_attr(not(feature = "sheets"), allow(unused_mut))]
     let mut sheet_written = None;
     #[cfg(feature = "sheets")]
     if let Some(sheet) = &opts.sheet {

@@ -1,6 +1,9 @@
 //! Block matching: for each reference patch, the patches most like it nearby.
 
-use super::patch::PatchParams;
+use super::params::PatchParams;
+
+/// (distance, index) slots of every reference of a row, and how many each has filled.
+type Candidates = (Vec<(f32, u32)>, Vec<usize>);
 
 /// Positions 0, step, 2·step, … up to `last`, with `last` itself always included.
 pub(super) fn positions(last: usize, step: usize) -> Vec<usize> {
@@ -32,7 +35,7 @@ pub(super) fn match_row(
     // Candidates of every reference, (distance, index), n_off slots each: one buffer per
     // thread, reused (allocating it per row made the allocator fault fresh pages every time).
     thread_local! {
-        static CANDIDATES: std::cell::RefCell<(Vec<(f32, u32)>, Vec<usize>)> =
+        static CANDIDATES: std::cell::RefCell<Candidates> =
             const { std::cell::RefCell::new((Vec::new(), Vec::new())) };
     }
     CANDIDATES.with_borrow_mut(|(cands, counts)| {

@@ -16,6 +16,7 @@ pub mod global;
 mod lanczos;
 mod matching;
 pub mod noise;
+mod params;
 pub mod patch;
 #[cfg(feature = "sheets")]
 mod sheet;
@@ -272,10 +273,11 @@ fn check_params(p: &PatchParams) -> Result<()> {
     {
         return bad("second stage: 1 to 1024 patches a group, step ≥ 1, floor ≥ 0");
     }
-    if !(0.0..=1.0).contains(&p.feedback)
-        || !(0.0..=2.0).contains(&p.residual_factor)
-        || !(p.threshold > 0.0 && p.threshold <= 10.0)
-    {
+    let in_range = (0.0..=1.0).contains(&p.feedback)
+        && (0.0..=2.0).contains(&p.residual_factor)
+        && p.threshold > 0.0
+        && p.threshold <= 10.0;
+    if !in_range {
         return bad("feedback in [0, 1], residual factor in [0, 2], threshold in (0, 10]");
     }
     Ok(())

@@ -1,6 +1,5 @@
 use super::*;
 use crate::progress::NoProgress;
-use image::GenericImageView;
 
 /// A smooth, seeded RGB test picture (a few gradients and edges: low rank within patch groups).
 fn picture(w: u32, h: u32) -> DynamicImage {

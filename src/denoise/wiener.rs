@@ -10,7 +10,7 @@
 //! (the idea of BM3D-SAPCA).
 
 use super::lanczos::{self, Workspace};
-use super::patch::{Band, PatchParams};
+use super::params::{Band, PatchParams};
 use super::Image;
 
 /// The second stage: each group of the noisy image is filtered in the basis of the same group

@@ -8,7 +8,7 @@
 //! rank 0, large singular values lose little.
 
 use super::lanczos::{self, Workspace};
-use super::patch::{Band, PatchParams};
+use super::params::{Band, PatchParams};
 use super::Image;
 
 /// The groups of one row of reference patches, aggregated into a band.
