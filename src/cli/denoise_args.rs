@@ -20,8 +20,9 @@ pub struct DenoiseArgs {
     /// 25·257 in 16-bit units). Default: estimated from the image (the report says how much).
     #[arg(long, value_name = "S", value_parser = parse_non_negative)]
     pub sigma: Option<f64>,
-    /// patch: groups of similar patches, weighted singular value thresholding (best);
-    /// global: one SVD per channel with the Gavish–Donoho threshold (fast, and much worse).
+    /// patch: groups of similar patches, weighted singular value thresholding, then Wiener
+    /// filtering in each group's own SVD basis (best); global: one SVD per channel with the
+    /// Gavish–Donoho threshold (fast, and much worse).
     #[arg(long, value_enum, default_value_t = DenoiseMethodArg::Patch)]
     pub method: DenoiseMethodArg,
     /// Add seeded Gaussian noise of this σ (0–255 scale) to the input first, then denoise and
@@ -86,7 +87,7 @@ pub struct DenoiseArgs {
 /// `--method` of `denoise`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum DenoiseMethodArg {
-    /// Groups of similar patches (default).
+    /// Groups of similar patches, two stages (default).
     Patch,
     /// One SVD per channel, Gavish–Donoho threshold.
     Global,
