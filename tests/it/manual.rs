@@ -3,12 +3,13 @@
 use crate::common::{assert_error, files_in, run, s, stdout, tmp};
 
 /// Every subcommand a user can type (the help subcommand aside).
-const SUBCOMMANDS: [&str; 13] = [
+const SUBCOMMANDS: [&str; 14] = [
     "compress",
     "explain",
     "layers",
     "grid",
     "spectrum",
+    "denoise",
     "html",
     "decompress",
     "info",
