@@ -36,6 +36,7 @@ pub mod options;
 mod parallel;
 pub mod pipeline;
 pub mod progress;
+mod random;
 pub mod report;
 mod simd;
 

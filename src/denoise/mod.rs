@@ -34,7 +34,6 @@ use crate::planes::{self, AlphaMode, ColorMode, Layout};
 use crate::progress::{ms, Progress, Stage};
 
 pub use file::{denoise_file, DenoiseOptions, DenoiseReport, NoiseAdded, QualityPair};
-pub use noise::Gaussian;
 pub use patch::PatchParams;
 
 /// Which denoiser runs.
@@ -169,12 +168,20 @@ fn from_working(img: &Image) -> Vec<Mat<f32>> {
     if c.len() == 1 {
         return vec![Mat::from_fn(h, w, |i, j| c[0][i * w + j] / 255.0)];
     }
-    let pixel = |i: usize| {
-        let (y, u, v) = (c[0][i] / R3, c[1][i] / R2, c[2][i] / R6);
-        [y + u + v, y - 2.0 * v, y - u + v]
-    };
-    (0..3)
-        .map(|k| Mat::from_fn(h, w, |i, j| pixel(i * w + j)[k] / 255.0))
+    // One formula per output channel (R, G, B): each sample computed once.
+    let coeffs: [[f32; 3]; 3] = [
+        [1.0 / R3, 1.0 / R2, 1.0 / R6],
+        [1.0 / R3, 0.0, -2.0 / R6],
+        [1.0 / R3, -1.0 / R2, 1.0 / R6],
+    ];
+    coeffs
+        .iter()
+        .map(|k| {
+            Mat::from_fn(h, w, |i, j| {
+                let p = i * w + j;
+                (c[0][p] * k[0] + c[1][p] * k[1] + c[2][p] * k[2]) / 255.0
+            })
+        })
         .collect()
 }
 
@@ -292,12 +299,12 @@ pub fn add_noise(img: &DynamicImage, sigma: f64, seed: u64) -> DynamicImage {
     let channels = usize::from(img.color().channel_count());
     let alpha = img.color().has_alpha();
     let colour = if alpha { channels - 1 } else { channels };
-    let mut g = Gaussian::new(seed);
+    let mut g = crate::random::SplitMix64::new(seed);
     let mut noisy = |s: &mut [f64], peak: f64| {
         let scale = peak / 255.0;
         for (i, v) in s.iter_mut().enumerate() {
             if i % channels < colour {
-                *v = (*v + sigma * scale * g.sample()).round().clamp(0.0, peak);
+                *v = (*v + sigma * scale * g.normal()).round().clamp(0.0, peak);
             }
         }
     };

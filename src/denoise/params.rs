@@ -1,4 +1,8 @@
-//! The patch method's parameters, and the band a row of reference patches aggregates into.
+//! The patch method's parameters, and what both stages share: the band a row of reference
+//! patches aggregates into, gathering a group and removing its mean.
+
+use super::lanczos;
+use super::Image;
 
 /// The parameters of the patch method.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
@@ -57,16 +61,78 @@ impl PatchParams {
     }
 }
 
-/// One row of reference patches: its groups, and where their estimates add up.
+/// One row of reference patches: where their groups' estimates add up.
 pub(crate) struct Band {
     /// First image row the band covers.
     pub top: usize,
     /// Rows covered.
     pub rows: usize,
+    /// Image width.
+    width: usize,
     /// Σ weight · estimate, per channel, `rows × width`.
     pub values: Vec<Vec<f32>>,
     /// Σ weight, per channel, `rows × width`.
     pub weights: Vec<Vec<f32>>,
     /// Terms kept by each reference patch of the row.
     pub ranks: Vec<u16>,
+}
+
+impl Band {
+    /// The empty band of the reference row `r0` of `img`: every row a patch of its groups can
+    /// touch (the search window's reach below and above, plus a patch).
+    pub fn for_row(img: &Image, r0: usize, p: &PatchParams, groups: usize) -> Band {
+        let (w, h) = (img.width, img.height);
+        let top = r0.saturating_sub(p.search_radius);
+        let rows = (r0 + p.search_radius + p.patch).min(h) - top;
+        Band {
+            top,
+            rows,
+            width: w,
+            values: vec![vec![0.0f32; rows * w]; img.channels.len()],
+            weights: vec![vec![0.0f32; rows * w]; img.channels.len()],
+            ranks: Vec::with_capacity(groups),
+        }
+    }
+
+    /// Adds `weight ·` the `ps × ps` patch `x` (row-major) of channel `ch` at image index `at`.
+    pub fn add(&mut self, ch: usize, at: usize, ps: usize, x: &[f32], weight: f32) {
+        let w = self.width;
+        let (r, col) = (at / w - self.top, at % w);
+        for (i, src) in x.chunks_exact(ps).enumerate() {
+            let o = (r + i) * w + col;
+            for (dv, xv) in self.values[ch][o..o + ps].iter_mut().zip(src) {
+                *dv += weight * xv;
+            }
+            for wv in &mut self.weights[ch][o..o + ps] {
+                *wv += weight;
+            }
+        }
+    }
+}
+
+/// The group's patches of one `plane` (top-left corners `group`, side `ps`) as the columns of
+/// `y` (column-major, `ps²` rows).
+pub(crate) fn gather(plane: &[f32], width: usize, ps: usize, group: &[u32], y: &mut Vec<f32>) {
+    y.clear();
+    for &at in group {
+        let at = at as usize;
+        for i in 0..ps {
+            y.extend_from_slice(&plane[at + i * width..at + i * width + ps]);
+        }
+    }
+}
+
+/// Removes the mean column from the `d`-row matrix `y` and returns it in `mean`.
+pub(crate) fn remove_mean(y: &mut [f32], d: usize, mean: &mut Vec<f32>) {
+    let k = (y.len() / d.max(1)).max(1);
+    mean.clear();
+    mean.resize(d, 0.0);
+    for col in y.chunks_exact(d) {
+        lanczos::axpy(1.0, col, mean);
+    }
+    let inv = 1.0 / k as f32;
+    mean.iter_mut().for_each(|m| *m *= inv);
+    for col in y.chunks_exact_mut(d) {
+        lanczos::axpy(-1.0, mean, col);
+    }
 }

@@ -10,7 +10,7 @@
 //! (the idea of BM3D-SAPCA).
 
 use super::lanczos::{self, Workspace};
-use super::params::{Band, PatchParams};
+use super::params::{gather, remove_mean, Band, PatchParams};
 use super::Image;
 
 /// The second stage: each group of the noisy image is filtered in the basis of the same group
@@ -24,49 +24,24 @@ pub(super) fn wiener_row(
     p: &PatchParams,
     sigma: f64,
 ) -> Band {
-    let (w, h) = (noisy.width, noisy.height);
+    let w = noisy.width;
     let ps = p.patch;
-    let channels = noisy.channels.len();
-    let top = r0.saturating_sub(p.search_radius);
-    let bottom = (r0 + p.search_radius + ps).min(h);
-    let rows = bottom - top;
-    let mut band = Band {
-        top,
-        rows,
-        values: vec![vec![0.0f32; rows * w]; channels],
-        weights: vec![vec![0.0f32; rows * w]; channels],
-        ranks: Vec::with_capacity(groups.len()),
-    };
-    let pp = ps * ps;
-    let d = pp;
+    let d = ps * ps;
+    let mut band = Band::for_row(noisy, r0, p, groups.len());
     let s2 = (sigma * sigma) as f32;
     let floor = p.second_floor;
     let mut ws = Workspace::default();
     let (mut yp, mut yn) = (Vec::new(), Vec::new());
-    let (mut mp, mut mn) = (vec![0.0f32; d], vec![0.0f32; d]);
+    let (mut mp, mut mn) = (Vec::new(), Vec::new());
     let mut x = vec![0.0f32; d];
     for group in groups {
         let k = group.len();
         let mut group_rank = 0;
-        for ch in 0..channels {
-            yp.clear();
-            yn.clear();
-            for &at in group {
-                let at = at as usize;
-                for i in 0..ps {
-                    yp.extend_from_slice(&pilot.channels[ch][at + i * w..at + i * w + ps]);
-                    yn.extend_from_slice(&noisy.channels[ch][at + i * w..at + i * w + ps]);
-                }
-            }
-            for (m, y) in [(&mut mp, &mut yp), (&mut mn, &mut yn)] {
-                m.iter_mut().for_each(|v| *v = 0.0);
-                for col in y.chunks_exact(d) {
-                    lanczos::axpy(1.0 / k as f32, col, m);
-                }
-                for col in y.chunks_exact_mut(d) {
-                    lanczos::axpy(-1.0, m, col);
-                }
-            }
+        for ch in 0..noisy.channels.len() {
+            gather(&pilot.channels[ch], w, ps, group, &mut yp);
+            gather(&noisy.channels[ch], w, ps, group, &mut yn);
+            remove_mean(&mut yp, d, &mut mp);
+            remove_mean(&mut yn, d, &mut mn);
             let terms = lanczos::top_terms(
                 &yp,
                 d,
@@ -100,26 +75,12 @@ pub(super) fn wiener_row(
             }
             // BM3D's rule: estimates that kept less energy (less noise) weigh more.
             let weight = 1.0 / (1.0 + energy);
-            let mean = &mn;
             for (j, &at) in group.iter().enumerate() {
-                x.copy_from_slice(mean);
+                x.copy_from_slice(&mn);
                 for (u, g) in us.iter().zip(&gains) {
                     lanczos::axpy(g[j], u, &mut x);
                 }
-                let at = at as usize;
-                let (r, col) = (at / w - top, at % w);
-                for i in 0..ps {
-                    let o = (r + i) * w + col;
-                    for (dv, xv) in band.values[ch][o..o + ps]
-                        .iter_mut()
-                        .zip(&x[i * ps..(i + 1) * ps])
-                    {
-                        *dv += weight * xv;
-                    }
-                    for wv in &mut band.weights[ch][o..o + ps] {
-                        *wv += weight;
-                    }
-                }
+                band.add(ch, at as usize, ps, &x, weight);
             }
         }
         band.ranks.push(group_rank as u16);

@@ -97,6 +97,25 @@ pub fn assert_error(what: &str, o: &Output, code: i32, needles: &[&str]) -> Stri
     err
 }
 
+/// Sends SIGINT (Ctrl-C) to `child` after `ms` milliseconds and waits for it; asserts that it
+/// was interrupted (130) or had finished already (0) and returns its output.
+pub fn interrupt_after(child: std::process::Child, ms: u64) -> Output {
+    std::thread::sleep(std::time::Duration::from_millis(ms));
+    let status = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(status.success());
+    let o = child.wait_with_output().expect("the child ends");
+    assert!(
+        matches!(o.status.code(), Some(130 | 0)),
+        "{:?} {}",
+        o.status,
+        stderr(&o)
+    );
+    o
+}
+
 /// A bundled sample photo.
 pub fn sample(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -293,19 +293,7 @@ fn ctrl_c_stops_without_partial_output() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    std::thread::sleep(std::time::Duration::from_millis(400));
-    let status = std::process::Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
-    let o = child.wait_with_output().unwrap();
-    assert!(
-        matches!(o.status.code(), Some(130 | 0)),
-        "{:?} {}",
-        o.status,
-        stderr(&o)
-    );
+    common::interrupt_after(child, 400);
     for f in files_in(dir.path()) {
         assert!(!f.starts_with(".svdimg-"), "temporary file left: {f}");
         image::open(dir.path().join(&f)).unwrap_or_else(|e| panic!("partial output {f}: {e}"));

@@ -35,8 +35,8 @@ use faer::linalg::matmul::matmul;
 use faer::linalg::svd::{svd, svd_scratch, ComputeSvdVectors};
 use faer::{Accum, ColMut, ColRef, Mat, MatMut, MatRef, Par};
 
-use super::randomized::SplitMix64;
 use super::Real;
+use crate::random::SplitMix64;
 
 /// Smallest subspace, whatever k (faer's `MIN_DIM`).
 pub(super) const MIN_DIM: usize = 32;

@@ -13,7 +13,7 @@
 use faer::{Col, Mat, MatRef, Par};
 
 use super::lanczos::{partial_svd, Float, MIN_DIM};
-use super::randomized::SplitMix64;
+use crate::random::SplitMix64;
 
 /// Residual tolerance, relative to ‖A‖_F: a triplet is locked once ‖A·v − σ·u‖ is below it.
 /// The error of σ is of the order of the residual squared over the gap, far below 1e-3·σ.
