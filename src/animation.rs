@@ -224,7 +224,7 @@ pub fn build_up_gif(
         let mut encoder = GifEncoder::new_with_speed(&mut bytes, QUANTIZE_SPEED);
         encoder.set_repeat(Repeat::Infinite).map_err(encode_err)?;
         for (n, &rank) in ranks.iter().enumerate() {
-            let (_, image) = reconstruct_at_ranks(fz, &vec![rank; fz.factors.len()], progress);
+            let image = reconstruct_at_ranks(fz, &vec![rank; fz.factors.len()], progress);
             let q = metrics::quality(
                 &reference,
                 &image,

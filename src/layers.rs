@@ -216,7 +216,7 @@ pub fn partial_sums(
     let mut sums = Vec::with_capacity(count);
     for i in 1..=count {
         let ranks = vec![i; fz.factors.len()];
-        let (_, image) = reconstruct_at_ranks(fz, &ranks, progress);
+        let image = reconstruct_at_ranks(fz, &ranks, progress);
         let q = metrics::quality(
             &reference,
             &image,

@@ -252,7 +252,7 @@ pub fn rate_distortion(
         }
         for (mode, k, c, bytes) in points {
             let svdz = measure(&c.reconstruct());
-            let raw_q = measure(&reconstruct_at_ranks(&fz, &k, &NoProgress).1);
+            let raw_q = measure(&reconstruct_at_ranks(&fz, &k, &NoProgress));
             let raw_bytes: u64 = k.iter().map(|&k| 4 * metrics::stored_values(k, h, w)).sum();
             let (jq, jb, jpeg) = jpeg_at(bytes.len())?;
             let row = RdRow {

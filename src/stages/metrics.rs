@@ -19,8 +19,40 @@ pub fn energy(a: MatRef<'_, f32>) -> f64 {
 #[must_use]
 #[track_caller]
 pub fn frobenius_distance(a: MatRef<'_, f32>, b: MatRef<'_, f32>) -> f64 {
+    squared_distance(a, b).sqrt()
+}
+
+/// Rows per band of [`squared_distance`]: the bands that `rebuild` reconstructs and measures one
+/// at a time, so that its sums are these sums.
+pub(crate) const BAND_ROWS: usize = crate::stages::planes::TILE;
+
+/// ‖A − B‖_F², summed in f64: within each band of [`BAND_ROWS`] rows column by column, then the
+/// bands' sums in order from the top — the same number whether the matrices are measured whole
+/// or band by band ([`add_band`]).
+#[must_use]
+#[track_caller]
+pub(crate) fn squared_distance(a: MatRef<'_, f32>, b: MatRef<'_, f32>) -> f64 {
     assert_eq!(a.shape(), b.shape(), "matrices of one shape");
-    let total: f64 = (0..a.ncols())
+    let mut total = 0.0;
+    for r0 in (0..a.nrows()).step_by(BAND_ROWS) {
+        let rows = r0..(r0 + BAND_ROWS).min(a.nrows());
+        total = add_band(
+            total,
+            band_squared_distance(a.get(rows.clone(), ..), b.get(rows, ..)),
+        );
+    }
+    total
+}
+
+/// The running total of [`squared_distance`] after one more band.
+#[inline]
+pub(crate) fn add_band(total: f64, band: f64) -> f64 {
+    total + band
+}
+
+/// Σ (a − b)² over one band (at most [`BAND_ROWS`] rows), column by column.
+pub(crate) fn band_squared_distance(a: MatRef<'_, f32>, b: MatRef<'_, f32>) -> f64 {
+    (0..a.ncols())
         .map(|j| {
             let (x, y) = (a.col(j), b.col(j));
             match (x.try_as_col_major(), y.try_as_col_major()) {
@@ -31,14 +63,31 @@ pub fn frobenius_distance(a: MatRef<'_, f32>, b: MatRef<'_, f32>) -> f64 {
                 }
             }
         })
-        .sum();
-    total.sqrt()
+        .sum()
 }
 
 /// [`sum_squares`] of `x − y` for contiguous columns: the same four partial sums (sample i in
 /// sum i mod 4), so the same number, from a loop over whole groups of four that the compiler
 /// vectorises.
 fn sum_squared_differences(x: &[f32], y: &[f32]) -> f64 {
+    #[cfg(target_arch = "x86_64")]
+    if crate::simd::has_avx2_fma() {
+        // SAFETY: the CPU supports AVX2 and FMA (checked just above).
+        return unsafe { sum_squared_differences_avx2(x, y) };
+    }
+    sum_squared_differences_any(x, y)
+}
+
+/// [`sum_squared_differences_any`] compiled with AVX2 (the same operations in the same order:
+/// the four partial sums become the lanes of one vector).
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn sum_squared_differences_avx2(x: &[f32], y: &[f32]) -> f64 {
+    sum_squared_differences_any(x, y)
+}
+
+#[inline(always)]
+fn sum_squared_differences_any(x: &[f32], y: &[f32]) -> f64 {
     let mut acc = [0.0f64; 4];
     let (xs, ys) = (x.chunks_exact(4), y.chunks_exact(4));
     let (xr, yr) = (xs.remainder(), ys.remainder());

@@ -1,9 +1,11 @@
 //! Rebuilding a factorized image at chosen ranks and measuring the result: the one code path
 //! behind every reconstruction svdimg writes (compress, grid tiles, layers' partial sums).
 
+use std::sync::Mutex;
 use std::time::Instant;
 
-use faer::Mat;
+use faer::linalg::matmul::matmul;
+use faer::{Accum, Mat, Par};
 use image::DynamicImage;
 use serde::Serialize;
 
@@ -12,7 +14,6 @@ use crate::progress::{Progress, Stage};
 use crate::stages::factorize::Factorized;
 use crate::stages::metrics;
 use crate::stages::planes;
-use crate::stages::reconstruct::reconstruct;
 
 /// Rebuilds every plane of `fz` at `ranks` (one rank per plane) and merges the planes into an
 /// image (clamped, rounded, alpha put back). This is the one code path behind every reconstruction
@@ -27,16 +28,134 @@ pub fn reconstruct_at_ranks(
     fz: &Factorized,
     ranks: &[usize],
     progress: &dyn Progress,
-) -> (Vec<Mat<f32>>, DynamicImage) {
+) -> DynamicImage {
+    reconstruct_and_measure(fz, ranks, progress).0
+}
+
+/// [`reconstruct_at_ranks`], also measuring ‖A_p − A_p,k‖_F of every plane (before clamping and
+/// rounding). The planes are rebuilt in bands of [`planes::TILE`] rows: every band's rank-k
+/// product (faer's sequential kernel, so the pixels do not depend on the threads) is compared with
+/// the input's rows and merged into the output while it is in cache, and no plane is ever held
+/// whole in f32 — one pass over memory instead of three, and 4 bytes per sample less at the peak.
+#[track_caller]
+pub(crate) fn reconstruct_and_measure(
+    fz: &Factorized,
+    ranks: &[usize],
+    progress: &dyn Progress,
+) -> (DynamicImage, Vec<f64>) {
     assert_eq!(ranks.len(), fz.factors.len(), "one rank per plane");
-    let indices: Vec<usize> = (0..fz.factors.len()).collect();
-    let recon: Vec<Mat<f32>> = parallel::map(&indices, |&p| {
-        let r = reconstruct(&fz.factors[p], ranks[p], parallel::par(parallel::threads()));
-        progress.advance(Stage::Reconstruct, 1);
-        r
-    });
-    let image = planes::merge(&recon, &fz.planes.layout, fz.planes.alpha.as_deref());
-    (recon, image)
+    let source = Rebuilding::new(fz, ranks);
+    let image = planes::merge_bands(&source, &fz.planes.layout, fz.planes.alpha.as_deref());
+    progress.advance(Stage::Reconstruct, fz.factors.len() as u64);
+    (image, source.errors())
+}
+
+/// The bands of a reconstruction at chosen ranks, rebuilt as [`planes::merge_bands`] asks for
+/// them, each measured against the input's rows.
+struct Rebuilding<'a> {
+    /// `U_k·diag(σ_k)` of every plane (rows × k).
+    us: Vec<Mat<f32>>,
+    /// `V_k` of every plane (cols × k).
+    v: Vec<faer::MatRef<'a, f32>>,
+    /// The planes that were factorized.
+    originals: &'a [Mat<f32>],
+    /// Σ (a − a_k)² of every plane, per band (first row, sums), in whatever order bands ran.
+    squared: Mutex<Vec<(usize, Vec<f64>)>>,
+}
+
+impl<'a> Rebuilding<'a> {
+    fn new(fz: &'a Factorized, ranks: &[usize]) -> Self {
+        let us = fz
+            .factors
+            .iter()
+            .zip(ranks)
+            .map(|(f, &k)| {
+                assert!(
+                    k <= f.rank(),
+                    "asked for rank {k} of factors holding {}",
+                    f.rank()
+                );
+                Mat::<f32>::from_fn(f.u.nrows(), k, |i, j| f.u[(i, j)] * f.s[j] as f32)
+            })
+            .collect();
+        let v = fz
+            .factors
+            .iter()
+            .zip(ranks)
+            .map(|(f, &k)| f.v.get(.., 0..k))
+            .collect();
+        Rebuilding {
+            us,
+            v,
+            originals: &fz.planes.planes,
+            squared: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// ‖A_p − A_p,k‖_F of every plane: the bands' sums added in the order of their rows, so the
+    /// result does not depend on the threads.
+    fn errors(self) -> Vec<f64> {
+        let mut bands = self.squared.into_inner().unwrap_or_else(|e| e.into_inner());
+        bands.sort_by_key(|(row, _)| *row);
+        let mut total = vec![0.0f64; self.us.len()];
+        for (_, sums) in bands {
+            for (t, s) in total.iter_mut().zip(sums) {
+                *t = metrics::add_band(*t, s);
+            }
+        }
+        total.into_iter().map(f64::sqrt).collect()
+    }
+}
+
+impl planes::BandSource for Rebuilding<'_> {
+    type Band = Vec<Mat<f32>>;
+
+    fn band(&self, rows: std::ops::Range<usize>) -> Vec<Mat<f32>> {
+        let n = self.originals.first().map_or(0, |p| p.ncols());
+        let planes: Vec<Mat<f32>> = self
+            .us
+            .iter()
+            .zip(&self.v)
+            .map(|(us, v)| {
+                let mut out = Mat::<f32>::zeros(rows.len(), n);
+                if us.ncols() > 0 {
+                    matmul(
+                        out.as_mut(),
+                        Accum::Replace,
+                        us.get(rows.clone(), ..),
+                        v.transpose(),
+                        1.0f32,
+                        Par::Seq,
+                    );
+                }
+                out
+            })
+            .collect();
+        parallel::clear_upper();
+        let sums = planes
+            .iter()
+            .zip(self.originals)
+            .map(|(band, a)| {
+                let a = a.get(rows.clone(), ..);
+                metrics::band_squared_distance(a, band.as_ref())
+            })
+            .collect();
+        self.squared
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push((rows.start, sums));
+        planes
+    }
+
+    fn column<'b>(
+        &'b self,
+        band: &'b Vec<Mat<f32>>,
+        p: usize,
+        j: usize,
+        _: &std::ops::Range<usize>,
+    ) -> &'b [f32] {
+        band[p].col_as_slice(j)
+    }
 }
 
 /// A factorized image rebuilt at chosen ranks, and measured: what `compress` reports for one
@@ -73,11 +192,20 @@ pub fn rebuild(
     assert_eq!(ranks.len(), fz.factors.len(), "one rank per plane");
     let t = Instant::now();
     progress.begin(Stage::Reconstruct, fz.factors.len() as u64);
-    let (recon, image) = reconstruct_at_ranks(fz, ranks, progress);
+    let (image, measured) = reconstruct_and_measure(fz, ranks, progress);
     progress.end(Stage::Reconstruct);
     let reconstruct_ms = ms(t);
-    let (channels, quality, metrics_ms) =
-        measure_planes(fz, ranks, reference, recon, &image, progress);
+    let t = Instant::now();
+    progress.begin(Stage::Metrics, 1);
+    let quality = metrics::quality(
+        reference,
+        &image,
+        fz.planes.layout.compared_channels(),
+        fz.planes.layout.peak(),
+    );
+    progress.end(Stage::Metrics);
+    let metrics_ms = ms(t);
+    let channels = channel_reports(fz, ranks, &measured);
     Rebuilt {
         image,
         channels,

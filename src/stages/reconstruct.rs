@@ -70,4 +70,4 @@ pub fn partial_sum(f: &Factors, range: std::ops::Range<usize>, par: Par) -> Mat<
 }
 
 /// Output rows per block of [`partial_sum`].
-const BLOCK_ROWS: usize = 256;
+const BLOCK_ROWS: usize = crate::stages::planes::TILE;

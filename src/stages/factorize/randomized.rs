@@ -15,6 +15,7 @@
 //! (SplitMix64 + Box–Muller), filled in a fixed order, so the same seed gives the same factors.
 
 use faer::dyn_stack::{MemBuffer, MemStack, StackReq};
+use faer::linalg::evd::{self_adjoint_evd, self_adjoint_evd_scratch, ComputeEigenvectors};
 use faer::linalg::householder::{
     apply_block_householder_sequence_on_the_left_in_place_scratch,
     apply_block_householder_sequence_on_the_left_in_place_with_conj,
@@ -88,40 +89,215 @@ pub(super) fn randomized<T: Real>(
 ) -> Result<(Mat<T>, Vec<f64>, Mat<T>)> {
     let (m, n) = a.shape();
     let l = params.block_width(k);
-    debug_assert!(
-        l * (params.power_iters + 1) <= m.min(n),
-        "the Krylov basis fits"
-    );
-    let mut rng = SplitMix64::new(params.seed);
-    let omega = Mat::<T>::from_fn(n, l, |_, _| T::from(rng.normal() as f32));
-
-    // The block Krylov basis [Y₀, Y₁, …, Y_q], Yᵢ = orth(A·orth(Aᵀ·Yᵢ₋₁)).
-    let mut block = orthonormalize(product(a, omega.as_ref(), par))?;
-    drop(omega);
     let width = l * (params.power_iters + 1);
-    let mut basis = Mat::<T>::zeros(m, width);
-    basis.get_mut(.., 0..l).copy_from(&block);
-    for i in 1..=params.power_iters {
-        let z = orthonormalize(product(a.transpose(), block.as_ref(), par))?;
-        block = orthonormalize(product(a, z.as_ref(), par))?;
-        basis.get_mut(.., i * l..(i + 1) * l).copy_from(&block);
+    debug_assert!(width <= m.min(n), "the Krylov basis fits");
+    let (mut q, mut bt) = krylov_basis(a, l, params, par)?;
+    if !orthonormal(q.as_ref()) {
+        // Block Gram–Schmidt lost orthogonality (a plane of very low rank, where later blocks
+        // hold little but rounding): one Householder QR of the whole basis, and Aᵀ·Q again.
+        q = orthonormalize(q)?;
+        bt = product_t(a, q.as_ref(), par);
     }
-    drop(block);
-    let q = orthonormalize(basis)?;
-    let bt = product(a.transpose(), q.as_ref(), par);
-    let bt64 = Mat::<f64>::from_fn(n, width, |i, j| bt[(i, j)].into());
-    drop(bt);
-    // Fixed tasks, as in `orthonormalize`.
-    let (w, sigma, ut_full) =
-        super::exact::svd_in::<f64>(bt64.as_ref(), crate::parallel::par(super::exact::TASKS))
-            .map_err(|_| Error::NoConvergence(format!("{m}×{n} plane (randomized projection)")))?;
-    drop(bt64);
     let k = k.min(width);
-    let s: Vec<f64> = sigma.iter().take(k).map(|x| x.max(0.0)).collect();
-    let ut = Mat::<T>::from_fn(width, k, |i, j| T::from(ut_full[(i, j)] as f32));
-    let v = Mat::<T>::from_fn(n, k, |i, j| T::from(w[(i, j)] as f32));
+    let (s, ut, v) = project(bt, k, m, n)?;
     let u = product(q.as_ref(), ut.as_ref(), par);
     Ok((u, s, v))
+}
+
+/// The block Krylov basis `Q = [Y₀ … Y_q]` (rows × (q + 1)·l, orthonormal columns) and `Aᵀ·Q`.
+///
+/// Block Lanczos with full reorthogonalisation: `Y₀ = orth(A·Ω)`, then
+/// `Yᵢ₊₁ = orth((I − Q·Qᵀ)·A·orth(Aᵀ·Yᵢ))` against every earlier block. Each `Aᵀ·Yᵢ` is needed to
+/// continue the iteration and is also the block of `Aᵀ·Q` that the projection needs, so the
+/// basis costs 2q + 2 products of width l and no further pass over the plane. The span is the
+/// block Krylov space of the plain method (`orth([Y₀, orth(A·orth(Aᵀ·Y₀)), …])`), reached with
+/// two passes over the plane fewer.
+fn krylov_basis<T: Real>(
+    a: MatRef<'_, T>,
+    l: usize,
+    params: &RandomizedParams,
+    par: Par,
+) -> Result<(Mat<T>, Mat<T>)> {
+    let (m, n) = a.shape();
+    let blocks = params.power_iters + 1;
+    let mut rng = SplitMix64::new(params.seed);
+    let omega = Mat::<T>::from_fn(n, l, |_, _| T::from(rng.normal() as f32));
+    let mut next = product(a, omega.as_ref(), par);
+    drop(omega);
+    let mut q = Mat::<T>::zeros(m, l * blocks);
+    let mut bt = Mat::<T>::zeros(n, l * blocks);
+    for i in 0..blocks {
+        let cols = i * l..(i + 1) * l;
+        let y = orthonormalize_against(q.get(.., 0..i * l), next)?;
+        q.get_mut(.., cols.clone()).copy_from(&y);
+        let aty = product_t(a, y.as_ref(), par);
+        bt.get_mut(.., cols).copy_from(&aty);
+        if i + 1 < blocks {
+            let z = orthonormalize(aty)?;
+            next = product(a, z.as_ref(), par);
+        } else {
+            // Nothing follows the last block.
+            next = Mat::zeros(0, 0);
+        }
+    }
+    drop(next);
+    Ok((q, bt))
+}
+
+/// An orthonormal basis of the columns of `x` with the span of `prev` (orthonormal columns)
+/// projected out first, twice (block classical Gram–Schmidt with reorthogonalisation).
+fn orthonormalize_against<T: Real>(prev: MatRef<'_, T>, mut x: Mat<T>) -> Result<Mat<T>> {
+    if prev.ncols() > 0 {
+        for _ in 0..2 {
+            let c = product(prev.transpose(), x.as_ref(), Par::Seq);
+            let pc = product(
+                prev,
+                c.as_ref(),
+                crate::parallel::par(crate::parallel::threads()),
+            );
+            x -= pc;
+        }
+    }
+    orthonormalize(x)
+}
+
+/// Whether the columns of `q` are orthonormal to well within the accuracy the method needs
+/// (‖QᵀQ − I‖_max ≤ 1e-3 in f32).
+fn orthonormal<T: Real>(q: MatRef<'_, T>) -> bool {
+    let g = gram(q);
+    let w = g.nrows();
+    (0..w).all(|j| {
+        (0..w).all(|i| {
+            let want = if i == j { 1.0 } else { 0.0 };
+            let got: f64 = g[(i, j)].into();
+            (got - want).abs() <= 1e-3
+        })
+    })
+}
+
+/// The leading `k` triplets of `Bᵀ = Aᵀ·Q` (cols × w): `σ`, `Ũ` (w × k) and `V` (cols × k), with
+/// `A ≈ Q·B = (Q·Ũ)·Σ·Vᵀ`.
+///
+/// `BᵀB`'s eigenpairs in f64 give `Ũ` and `σ²`, and `V = Bᵀ·Ũ·Σ⁻¹`: a w × w symmetric
+/// eigenproblem instead of the SVD of a tall cols × w matrix. Squaring costs nothing that
+/// matters in f64 while σ_k ≥ 1e-5·σ₁ (the relative error of σ_k grows like ε·(σ₁/σ_k)², and of
+/// vᵢ like ε·(σ₁/σᵢ)²); below that — a plane of lower rank than k — the SVD of `Bᵀ` runs instead.
+fn project<T: Real>(
+    bt: Mat<T>,
+    k: usize,
+    m: usize,
+    n: usize,
+) -> Result<(Vec<f64>, Mat<T>, Mat<T>)> {
+    let w = bt.ncols();
+    let bt64 = Mat::<f64>::from_fn(n, w, |i, j| bt[(i, j)].into());
+    drop(bt);
+    let g = gram(bt64.as_ref());
+    if let Some((s, ut)) = leading_eigenpairs(g, k) {
+        let scaled = Mat::<f64>::from_fn(w, k, |i, j| ut[(i, j)] / s[j]);
+        let v64 = product(bt64.as_ref(), scaled.as_ref(), crate::parallel::par(2));
+        let ut = Mat::<T>::from_fn(w, k, |i, j| T::from(ut[(i, j)] as f32));
+        let v = Mat::<T>::from_fn(n, k, |i, j| T::from(v64[(i, j)] as f32));
+        return Ok((s, ut, v));
+    }
+    // Fixed tasks, as in `orthonormalize`.
+    let (vw, sigma, ut_full) =
+        super::exact::svd_in::<f64>(bt64.as_ref(), crate::parallel::par(super::exact::TASKS))
+            .map_err(|_| Error::NoConvergence(format!("{m}×{n} plane (randomized projection)")))?;
+    let s: Vec<f64> = sigma.iter().take(k).map(|x| x.max(0.0)).collect();
+    let ut = Mat::<T>::from_fn(w, k, |i, j| T::from(ut_full[(i, j)] as f32));
+    let v = Mat::<T>::from_fn(n, k, |i, j| T::from(vw[(i, j)] as f32));
+    Ok((s, ut, v))
+}
+
+/// The `k` largest eigenvalues' square roots (non-increasing) and their eigenvectors of the
+/// symmetric positive semi-definite `g`; `None` when σ_k < 1e-5·σ₁ (or the eigensolver fails).
+fn leading_eigenpairs(g: Mat<f64>, k: usize) -> Option<(Vec<f64>, Mat<f64>)> {
+    let w = g.nrows();
+    let mut vals = faer::diag::Diag::<f64>::zeros(w);
+    let mut vecs = Mat::<f64>::zeros(w, w);
+    let req =
+        self_adjoint_evd_scratch::<f64>(w, ComputeEigenvectors::Yes, Par::Seq, Default::default());
+    let mut mem = MemBuffer::try_new(req).ok()?;
+    self_adjoint_evd(
+        g.as_ref(),
+        vals.as_mut(),
+        Some(vecs.as_mut()),
+        Par::Seq,
+        MemStack::new(&mut mem),
+        Default::default(),
+    )
+    .ok()?;
+    crate::parallel::clear_upper();
+    // Ascending order from faer: the largest are last.
+    let order: Vec<usize> = (0..w).rev().take(k).collect();
+    let s: Vec<f64> = order.iter().map(|&i| vals[i].max(0.0).sqrt()).collect();
+    let (first, last) = (s.first().copied()?, s.last().copied()?);
+    if !(first > 0.0 && last >= 1e-5 * first && s.windows(2).all(|p| p[0] >= p[1])) {
+        return None;
+    }
+    let ut = Mat::<f64>::from_fn(w, k, |i, j| vecs[(i, order[j])]);
+    Some((s, ut))
+}
+
+/// `xᵀ·x` for a tall `x`, summed over fixed chunks of [`BLOCK_ROWS`] rows in order (chunks
+/// side by side), so the result does not depend on the thread count.
+fn gram<T: Real>(x: MatRef<'_, T>) -> Mat<T> {
+    let (rows, w) = x.shape();
+    let chunks: Vec<usize> = (0..rows.div_ceil(BLOCK_ROWS)).collect();
+    let parts = crate::parallel::map(&chunks, |&c| {
+        let part = x.get(c * BLOCK_ROWS..((c + 1) * BLOCK_ROWS).min(rows), ..);
+        let mut g = Mat::<T>::zeros(w, w);
+        matmul(
+            g.as_mut(),
+            Accum::Replace,
+            part.transpose(),
+            part,
+            T::from(1.0),
+            Par::Seq,
+        );
+        g
+    });
+    let mut g = Mat::<T>::zeros(w, w);
+    for part in &parts {
+        g += part;
+    }
+    crate::parallel::clear_upper();
+    g
+}
+
+/// `aᵀ·y` (cols × l) for a rows × cols `a`, computed as `(yᵀ·a)ᵀ` in blocks of
+/// [`BLOCK_ROWS`] columns of `a`, each by faer's sequential kernel (blocks side by side unless
+/// `par` is [`Par::Seq`]): the plane is then read column by column, as it is stored, which runs
+/// about a third faster than the transposed product.
+pub(super) fn product_t<T: Real>(a: MatRef<'_, T>, y: MatRef<'_, T>, par: Par) -> Mat<T> {
+    let (n, l) = (a.ncols(), y.ncols());
+    let blocks: Vec<usize> = (0..n.div_ceil(BLOCK_ROWS)).collect();
+    let block = |&b: &usize| {
+        let cols = b * BLOCK_ROWS..((b + 1) * BLOCK_ROWS).min(n);
+        let mut out = Mat::<T>::zeros(l, cols.len());
+        matmul(
+            out.as_mut(),
+            Accum::Replace,
+            y.transpose(),
+            a.get(.., cols),
+            T::from(1.0),
+            Par::Seq,
+        );
+        out
+    };
+    let parts: Vec<Mat<T>> = if par == Par::Seq {
+        blocks.iter().map(block).collect()
+    } else {
+        crate::parallel::map(&blocks, block)
+    };
+    let mut out = Mat::<T>::zeros(n, l);
+    for (b, part) in parts.iter().enumerate() {
+        let start = b * BLOCK_ROWS;
+        out.get_mut(start..start + part.ncols(), ..)
+            .copy_from(part.transpose());
+    }
+    crate::parallel::clear_upper();
+    out
 }
 
 /// Rows of one block of [`product`]: fixed, so that results do not depend on the thread count.
