@@ -10,10 +10,17 @@
 //!   against one `compress -k 100` on the same image, side by side (issue #3's ratio), on
 //!   `samples/coffee.png` and `samples/chelsea.png`.
 //!
+//! - `real/<photo>`: the whole job at k = 100 on every real photo named in
+//!   `SVDIMG_BENCH_PHOTOS` (`eval "$(bash scripts/bench-photos.sh)"` fetches six large JPEGs of
+//!   scenery, foliage, a meadow, a bird, a bridge and mountains), `auto` against `exact` (with
+//!   `SVDIMG_BENCH_EXACT=1`) side by side.
+//!
 //! `cargo bench --bench compress` (add `-- coffee` to run one group).
 
 #[path = "support/photo.rs"]
 mod photo;
+#[path = "support/photos.rs"]
+mod photos;
 
 use std::path::Path;
 use std::time::Duration;
@@ -99,6 +106,10 @@ fn compress(c: &mut Criterion) {
         .expect("the generated photo is written");
     let exact = std::env::var_os("SVDIMG_BENCH_EXACT").is_some();
     bench_file(c, "compress/photo-5640x3172", &big, 100, exact);
+
+    for (name, path) in photos::photos() {
+        bench_file(c, &format!("real/{name}"), &path, 100, exact);
+    }
 }
 
 criterion_group!(benches, compress);

@@ -2,7 +2,9 @@
 //! photo-like image:
 //! - `factorize/1920x1280-k50`: every method (`exact`, `partial`, `randomized`, `auto`);
 //! - `stage/5640x3172-k100`: the whole factorize stage as `compress` reports it (split into
-//!   planes, SVD, energies) with `auto`, and with `exact` when `SVDIMG_BENCH_EXACT=1`;
+//!   planes, SVD, energies) with `auto`, and with `exact` when `SVDIMG_BENCH_EXACT=1`; the same
+//!   on every real photo in `SVDIMG_BENCH_PHOTOS` (`stage/real-<photo>-k100`, see
+//!   `scripts/bench-photos.sh`);
 //! - `schedule/<shape>`: the three ways planes share the threads ([`Schedule`]) with the method
 //!   `auto` picks at k = 100 (and the exact SVD with `SVDIMG_BENCH_EXACT=1`);
 //! - `overhead/1024x768`: our exact path against faer's bare `thin_svd` on the same planes.
@@ -11,6 +13,8 @@
 
 #[path = "support/photo.rs"]
 mod photo;
+#[path = "support/photos.rs"]
+mod photos;
 
 use std::time::Duration;
 
@@ -101,7 +105,16 @@ fn overhead(c: &mut Criterion) {
 
 fn stage(c: &mut Criterion) {
     let img = image::DynamicImage::ImageRgb8(photo::photo_like(5640, 3172, 1));
-    let mut g = c.benchmark_group("stage/5640x3172-k100");
+    stage_of(c, "stage/5640x3172-k100", &img);
+    for (name, path) in photos::photos() {
+        let img = image::open(&path).expect("the bench photo decodes");
+        stage_of(c, &format!("stage/real-{name}-k100"), &img);
+    }
+}
+
+/// The factorize stage of `img` at k = 100, `auto` and (with `SVDIMG_BENCH_EXACT=1`) `exact`.
+fn stage_of(c: &mut Criterion, group: &str, img: &image::DynamicImage) {
+    let mut g = c.benchmark_group(group);
     g.sample_size(10).warm_up_time(Duration::from_secs(1));
     let mut methods = vec![Method::Auto];
     if std::env::var_os("SVDIMG_BENCH_EXACT").is_some() {
@@ -114,7 +127,7 @@ fn stage(c: &mut Criterion) {
         };
         g.bench_function(method.name(), |b| {
             b.iter(|| {
-                svdimg::factorize_image(&img, &opts, 100, &NoProgress).expect("SVD converges")
+                svdimg::factorize_image(img, &opts, 100, &NoProgress).expect("SVD converges")
             });
         });
     }

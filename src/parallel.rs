@@ -46,6 +46,30 @@ pub fn clear_upper() {
     }
 }
 
+/// Runs `a` and `b` side by side (rayon's `join`), or one after the other without the feature.
+pub fn join<A: Send, B: Send>(
+    a: impl FnOnce() -> A + Send,
+    b: impl FnOnce() -> B + Send,
+) -> (A, B) {
+    #[cfg(feature = "parallel")]
+    {
+        rayon::join(
+            || {
+                clear_upper();
+                a()
+            },
+            || {
+                clear_upper();
+                b()
+            },
+        )
+    }
+    #[cfg(not(feature = "parallel"))]
+    {
+        (a(), b())
+    }
+}
+
 /// Maps `f` over `items` in parallel (in order), or sequentially without the feature.
 pub fn map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync + Send) -> Vec<R> {
     #[cfg(feature = "parallel")]

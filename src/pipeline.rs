@@ -9,6 +9,7 @@ use image::DynamicImage;
 use crate::error::Result;
 use crate::naming::{check_target, resolve_target, OutputTarget};
 use crate::options::CompressOptions;
+use crate::parallel;
 use crate::progress::{ms, timed, Progress, Stage};
 use crate::report::{ChannelReport, CompressReport, ReportHeader, Timings};
 use crate::stages::decode::{decode_bytes, decode_stage, Decoded};
@@ -17,7 +18,7 @@ use crate::stages::factorize::{factorize_image_for, Factorized};
 use crate::stages::metrics;
 use crate::stages::planes;
 use crate::stages::rank::RankChoice;
-use crate::stages::rebuild::{rebuild, Rebuilt};
+use crate::stages::rebuild::{channel_reports, reconstruct_and_measure};
 
 /// The result of compressing one image in memory.
 #[derive(Debug, Clone)]
@@ -34,6 +35,54 @@ pub fn compress_image(
     opts: &CompressOptions,
     progress: &dyn Progress,
 ) -> Result<Compressed> {
+    let rebuilt = reconstruct_image(img, opts, progress)?;
+    let (quality, metrics_ms) = measure_quality(img, &rebuilt, progress);
+    let image = rebuilt.image.clone();
+    Ok(Compressed {
+        image,
+        report: rebuilt.into_report(opts, &quality, metrics_ms),
+    })
+}
+
+/// An image factorized, its ranks chosen and rebuilt, each plane's error measured: everything
+/// of `compress` but the image metrics.
+struct Reconstructed {
+    fz: Factorized,
+    choice: RankChoice,
+    image: DynamicImage,
+    channels: Vec<ChannelReport>,
+    timings: Timings,
+}
+
+impl Reconstructed {
+    /// The report, with the image metrics and the time they took.
+    fn into_report(
+        self,
+        opts: &CompressOptions,
+        quality: &metrics::Quality,
+        metrics_ms: f64,
+    ) -> CompressReport {
+        let mut timings = self.timings;
+        timings.metrics = Some(metrics_ms);
+        let mut report = build_report(
+            &self.fz,
+            &self.choice,
+            opts,
+            timings,
+            self.channels,
+            quality,
+        );
+        report.warnings.extend(raw_storage_warning(&report));
+        report
+    }
+}
+
+/// Factorizes `img`, selects ranks and rebuilds it (measuring every plane's error on the way).
+fn reconstruct_image(
+    img: &DynamicImage,
+    opts: &CompressOptions,
+    progress: &dyn Progress,
+) -> Result<Reconstructed> {
     opts.rank.validate()?;
     let mut timings = Timings::default();
     let t = Instant::now();
@@ -43,20 +92,39 @@ pub fn compress_image(
         f.truncate(k);
     }
     timings.factorize = Some(ms(t));
-    let (reference, reference_ms) = timed(|| planes::reference(img, &fz.planes));
-    let Rebuilt {
+    let t = Instant::now();
+    progress.begin(Stage::Reconstruct, fz.factors.len() as u64);
+    let (image, measured) = reconstruct_and_measure(&fz, &choice.ranks, progress);
+    progress.end(Stage::Reconstruct);
+    timings.reconstruct = Some(ms(t));
+    let channels = channel_reports(&fz, &choice.ranks, &measured);
+    Ok(Reconstructed {
+        fz,
+        choice,
         image,
         channels,
-        quality,
-        reconstruct_ms,
-        metrics_ms,
-    } = rebuild(&fz, &choice.ranks, &reference, progress);
-    drop(reference);
-    timings.reconstruct = Some(reconstruct_ms);
-    timings.metrics = Some(reference_ms + metrics_ms);
-    let mut report = build_report(&fz, &choice, opts, timings, channels, &quality);
-    report.warnings.extend(raw_storage_warning(&report));
-    Ok(Compressed { image, report })
+        timings,
+    })
+}
+
+/// MSE, PSNR and SSIM of a reconstruction against the input, and the milliseconds they took.
+fn measure_quality(
+    img: &DynamicImage,
+    rebuilt: &Reconstructed,
+    progress: &dyn Progress,
+) -> (metrics::Quality, f64) {
+    let t = Instant::now();
+    progress.begin(Stage::Metrics, 1);
+    let layout = &rebuilt.fz.planes.layout;
+    let reference = planes::reference(img, &rebuilt.fz.planes);
+    let quality = metrics::quality(
+        &reference,
+        &rebuilt.image,
+        layout.compared_channels(),
+        layout.peak(),
+    );
+    progress.end(Stage::Metrics);
+    (quality, ms(t))
 }
 
 /// Measures a reconstruction (`recon`, the planes before rounding, and `image`, the output) of
@@ -149,15 +217,38 @@ pub fn compress_file(
 ) -> Result<CompressReport> {
     check_target(target, input, opts.overwrite)?;
     let (decoded, decode_ms) = decode_stage(input, &opts.limits, progress)?;
-    let (image, mut report, warnings) = compress_decoded(decoded, decode_ms, opts, progress)?;
-    let out = resolve_target(target, input, &report, opts.overwrite)?;
-    let (written, encode_ms) = timed(|| {
-        progress.begin(Stage::Encode, 1);
-        let w = write_image(&image, &out, opts.overwrite);
-        progress.end(Stage::Encode);
-        w
-    });
-    finish_report(&mut report, warnings, written?, encode_ms);
+    let rebuilt = reconstruct_image(&decoded.image, opts, progress)?;
+    // The output's name needs only the ranks and the header: it is written while the metrics
+    // are measured (the encoder runs on one thread, the metrics on the others).
+    let placeholder = metrics::Quality {
+        mse: 0.0,
+        psnr: None,
+        ssim: None,
+    };
+    let named = build_report(
+        &rebuilt.fz,
+        &rebuilt.choice,
+        opts,
+        Timings::default(),
+        rebuilt.channels.clone(),
+        &placeholder,
+    );
+    let out = resolve_target(target, input, &named, opts.overwrite)?;
+    drop(named);
+    let ((written, encode_ms), (quality, metrics_ms)) = parallel::join(
+        || {
+            timed(|| {
+                progress.begin(Stage::Encode, 1);
+                let w = write_image(&rebuilt.image, &out, opts.overwrite);
+                progress.end(Stage::Encode);
+                w
+            })
+        },
+        || measure_quality(&decoded.image, &rebuilt, progress),
+    );
+    let mut report = rebuilt.into_report(opts, &quality, metrics_ms);
+    report.timings_ms.decode = Some(decode_ms);
+    finish_report(&mut report, decoded.warnings, written?, encode_ms);
     report.header.input = Some(input.display().to_string());
     report.output = Some(out.display().to_string());
     Ok(report)

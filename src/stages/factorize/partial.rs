@@ -19,6 +19,9 @@ use crate::random::SplitMix64;
 /// The error of σ is of the order of the residual squared over the gap, far below 1e-3·σ.
 const RELATIVE_TOLERANCE: f64 = 1e-5;
 
+/// The fewest guard triplets computed beyond the k wanted (at least k/10).
+const GUARD: usize = 10;
+
 /// Restarts before giving up (and falling back to the exact SVD).
 const MAX_RESTARTS: usize = 1000;
 
@@ -42,6 +45,16 @@ pub(super) fn partial<T: Float>(
     if k == 0 || !applicable(k, m, n) {
         return None;
     }
+    let want = k;
+    // Guard triplets: Krylov–Schur locks triplets as they converge and can lock σ_(k+1) before a
+    // σ_i (i ≤ k) has appeared, which skips it (measured on photos of texture and sky: ‖A − A_k‖
+    // 0.6–1.9 % above the optimum). Asking for more and keeping the k largest prevents it.
+    let guarded = k + (k / 10).max(GUARD);
+    let k = if applicable(guarded, m, n) {
+        guarded
+    } else {
+        k
+    };
     let mut rng = SplitMix64::new(seed);
     let v0 = Col::<T>::from_fn(n, |_| T::from(rng.normal() as f32));
     let mut u = Mat::<T>::zeros(m, k);
@@ -62,5 +75,11 @@ pub(super) fn partial<T: Float>(
         return None;
     }
     let s: Vec<f64> = s.into_iter().map(|x| Into::<f64>::into(x).abs()).collect();
+    let mut order: Vec<usize> = (0..k).collect();
+    order.sort_by(|&i, &j| s[j].total_cmp(&s[i]));
+    order.truncate(want);
+    let u = Mat::<T>::from_fn(m, want, |i, j| u[(i, order[j])]);
+    let v = Mat::<T>::from_fn(n, want, |i, j| v[(i, order[j])]);
+    let s = order.iter().map(|&i| s[i]).collect();
     Some((u, s, v))
 }
