@@ -10,10 +10,11 @@
 //! - larger planes: the randomized method while its Krylov basis is at most 3/4 of r (its
 //!   matrix–matrix products are then faster than the memory-bound partial SVD), else exact.
 //!
-//! Calibrated on real photos (README, Performance: "Which method `auto` picks"): from about
-//! 1 megapixel up the randomized method is as fast as the partial SVD or faster at k = 10–200
-//! (1280×1024 to 2056×3088 JPEGs), and at 1920×1280, k = 200, still 1.4× faster than the exact
-//! SVD with a basis of 0.69·r (1.15× at 0.84·r).
+//! Calibrated on real photos (README, Performance: "Which method `auto` picks"): below about
+//! 2 megapixels the partial SVD is faster at k ≥ 50 (1280×1024 and 1680×1050 JPEGs); from
+//! 1920×1280 up the randomized method is faster at k ≤ 100 (up to 2.5× at 2056×3088), and at
+//! 1920×1280, k = 200, still 1.4× faster than the exact SVD with a basis of 0.69·r (1.15× at
+//! 0.84·r on 1680×1050).
 
 use super::partial;
 use super::{Method, RandomizedParams};
@@ -22,9 +23,9 @@ use super::{Method, RandomizedParams};
 /// milliseconds there.
 pub const AUTO_EXACT_BELOW: usize = 200;
 
-/// Under `auto`, planes of at most this many samples (1024×1024, 4 MiB of f32) use the
-/// partial SVD.
-pub const AUTO_PARTIAL_MAX_SAMPLES: usize = 1 << 20;
+/// Under `auto`, planes of at most this many samples (2 Mi: 1448×1448, 8 MiB of f32) use
+/// the partial SVD.
+pub const AUTO_PARTIAL_MAX_SAMPLES: usize = 2 << 20;
 
 /// Under `auto`, the partial SVD runs for k ≤ r / this; above, the exact SVD is as fast.
 pub const AUTO_PARTIAL_MAX_RANK_DIVISOR: usize = 4;

@@ -384,6 +384,74 @@ mod tests {
         assert!(xs.iter().take(100).all(|&x| x == b.normal()));
     }
 
+    /// Σ σᵢ xᵢ yᵢᵀ (σᵢ = 0.8^i, i < rank) plus Gaussian noise of standard deviation `noise`.
+    fn low_rank(m: usize, n: usize, rank: usize, noise: f64, seed: u64) -> Mat<f32> {
+        let mut rng = SplitMix64::new(seed);
+        let x = Mat::<f64>::from_fn(m, rank, |_, _| rng.normal() / (m as f64).sqrt());
+        let y = Mat::<f64>::from_fn(n, rank, |_, _| rng.normal() / (n as f64).sqrt());
+        let xs = Mat::<f64>::from_fn(m, rank, |i, j| x[(i, j)] * 0.8f64.powi(j as i32));
+        let a = product(xs.as_ref(), y.transpose(), Par::Seq);
+        Mat::<f32>::from_fn(m, n, |i, j| (a[(i, j)] + noise * rng.normal()) as f32)
+    }
+
+    #[test]
+    fn transposed_product_equals_the_plain_one() {
+        let a = low_rank(300, 700, 20, 0.01, 5);
+        let mut rng = SplitMix64::new(6);
+        let y = Mat::<f32>::from_fn(300, 13, |_, _| rng.normal() as f32);
+        let fast = product_t(a.as_ref(), y.as_ref(), Par::Seq);
+        let plain = product(a.transpose(), y.as_ref(), Par::Seq);
+        assert!((fast - plain).norm_l2() < 1e-4);
+    }
+
+    #[test]
+    fn block_lanczos_basis_is_orthonormal_and_its_projection_is_a_transpose_q() {
+        let a = low_rank(400, 600, 60, 1e-3, 7);
+        let params = RandomizedParams::default();
+        let (q, bt) = krylov_basis(a.as_ref(), 30, &params, Par::Seq).unwrap();
+        assert_eq!(
+            (q.nrows(), q.ncols(), bt.nrows(), bt.ncols()),
+            (400, 120, 600, 120)
+        );
+        assert!(orthonormal(q.as_ref()));
+        let qtq = gram(q.as_ref());
+        let off = (qtq - Mat::<f32>::identity(120, 120)).norm_max();
+        assert!(off < 1e-5, "‖QᵀQ − I‖_max = {off}");
+        let again = product_t(a.as_ref(), q.as_ref(), Par::Seq);
+        assert!((again - bt).norm_l2() < 1e-4 * a.norm_l2());
+    }
+
+    #[test]
+    fn planes_of_lower_rank_than_k_come_out_exact() {
+        // Rank 3 and k = 20: the basis runs out of directions and the projection's smallest
+        // values are zero (the eigenproblem's refusal and the SVD fallback).
+        let a = low_rank(300, 400, 3, 0.0, 8);
+        let (u, s, v) = randomized(a.as_ref(), 20, &RandomizedParams::default(), Par::Seq).unwrap();
+        assert_eq!(s.len(), 20);
+        for i in 0..3 {
+            assert!(s[i] > 0.1, "σ{} = {}", i + 1, s[i]);
+        }
+        assert!(s[3..].iter().all(|&x| x < 1e-4 * s[0]), "{s:?}");
+        let us = Mat::<f32>::from_fn(300, 3, |i, j| u[(i, j)] * s[j] as f32);
+        let back = product(us.as_ref(), v.get(.., 0..3).transpose(), Par::Seq);
+        assert!((back - &a).norm_l2() < 1e-4 * a.norm_l2());
+    }
+
+    #[test]
+    fn leading_eigenpairs_are_the_singular_values_of_the_projection() {
+        let b = low_rank(200, 40, 40, 0.0, 9);
+        let b64 = Mat::<f64>::from_fn(200, 40, |i, j| f64::from(b[(i, j)]));
+        let (s, _) = leading_eigenpairs(gram(b64.as_ref()), 10).unwrap();
+        let (_, exact, _) = super::super::exact::svd_in::<f64>(b64.as_ref(), Par::Seq).unwrap();
+        for i in 0..10 {
+            assert!((s[i] - exact[i]).abs() < 1e-10 * exact[0], "σ{}", i + 1);
+        }
+        // A value below 1e-5·σ₁ among the k wanted: refused (the SVD runs instead).
+        let low = low_rank(200, 40, 5, 0.0, 10);
+        let low64 = Mat::<f64>::from_fn(200, 40, |i, j| f64::from(low[(i, j)]));
+        assert!(leading_eigenpairs(gram(low64.as_ref()), 10).is_none());
+    }
+
     #[test]
     fn orthonormalize_gives_orthonormal_columns_spanning_the_input() {
         let mut rng = SplitMix64::new(3);
