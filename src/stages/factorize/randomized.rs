@@ -428,8 +428,8 @@ mod tests {
         let a = low_rank(300, 400, 3, 0.0, 8);
         let (u, s, v) = randomized(a.as_ref(), 20, &RandomizedParams::default(), Par::Seq).unwrap();
         assert_eq!(s.len(), 20);
-        for i in 0..3 {
-            assert!(s[i] > 0.1, "σ{} = {}", i + 1, s[i]);
+        for (i, &x) in s.iter().take(3).enumerate() {
+            assert!(x > 0.1, "σ{} = {x}", i + 1);
         }
         assert!(s[3..].iter().all(|&x| x < 1e-4 * s[0]), "{s:?}");
         let us = Mat::<f32>::from_fn(300, 3, |i, j| u[(i, j)] * s[j] as f32);
