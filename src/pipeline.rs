@@ -37,11 +37,8 @@ pub fn compress_image(
 ) -> Result<Compressed> {
     let rebuilt = reconstruct_image(img, opts, progress)?;
     let (quality, metrics_ms) = measure_quality(img, &rebuilt, progress);
-    let image = rebuilt.image.clone();
-    Ok(Compressed {
-        image,
-        report: rebuilt.into_report(opts, &quality, metrics_ms),
-    })
+    let (image, report) = rebuilt.into_report(opts, &quality, metrics_ms);
+    Ok(Compressed { image, report })
 }
 
 /// An image factorized, its ranks chosen and rebuilt, each plane's error measured: everything
@@ -55,13 +52,13 @@ struct Reconstructed {
 }
 
 impl Reconstructed {
-    /// The report, with the image metrics and the time they took.
+    /// The image and the report, with the image metrics and the time they took.
     fn into_report(
         self,
         opts: &CompressOptions,
         quality: &metrics::Quality,
         metrics_ms: f64,
-    ) -> CompressReport {
+    ) -> (DynamicImage, CompressReport) {
         let mut timings = self.timings;
         timings.metrics = Some(metrics_ms);
         let mut report = build_report(
@@ -73,7 +70,7 @@ impl Reconstructed {
             quality,
         );
         report.warnings.extend(raw_storage_warning(&report));
-        report
+        (self.image, report)
     }
 }
 
@@ -246,7 +243,7 @@ pub fn compress_file(
         },
         || measure_quality(&decoded.image, &rebuilt, progress),
     );
-    let mut report = rebuilt.into_report(opts, &quality, metrics_ms);
+    let (_, mut report) = rebuilt.into_report(opts, &quality, metrics_ms);
     report.timings_ms.decode = Some(decode_ms);
     finish_report(&mut report, decoded.warnings, written?, encode_ms);
     report.header.input = Some(input.display().to_string());

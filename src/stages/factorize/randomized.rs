@@ -1,18 +1,24 @@
 //! The randomized method: the Halko–Martinsson–Tropp range finder, in its block Krylov form
-//! (Musco & Musco 2015).
+//! (Musco & Musco 2015), run as block Lanczos.
 //!
 //! A seeded Gaussian sketch `Ω` (cols × l, l = k + oversampling) is multiplied into the plane,
-//! `Y₀ = orth(A·Ω)`, and `q` power iterations `Yᵢ = orth(A·orth(Aᵀ·Yᵢ₋₁))` follow, re-orthonormalised
-//! (Householder QR) after every product so that single precision loses nothing. Instead of keeping
-//! only the last block, the whole Krylov basis `Q = orth([Y₀ … Y_q])` ((q + 1)·l columns) is kept:
-//! at the same number of passes over the plane, it gives singular values one to two orders of
-//! magnitude more accurate than plain subspace iteration on photographs, whose spectra decay
-//! slowly (README, Performance). The leading triplets then come from the exact SVD of the small
-//! projection `Bᵀ = Aᵀ·Q` (cols × (q + 1)·l), computed in `f64`: `A ≈ Q·B = (Q·Ũ)·Σ·Wᵀ`.
+//! `Y₀ = orth(A·Ω)`, and `q` further blocks follow, `Yᵢ₊₁ = orth((I − Q·Qᵀ)·A·orth(Aᵀ·Yᵢ))`, each
+//! orthogonalised against every earlier block (block Gram–Schmidt, twice) and re-orthonormalised
+//! (Householder QR) so that single precision loses nothing. The whole Krylov basis
+//! `Q = [Y₀ … Y_q]` ((q + 1)·l columns) is kept: at the same number of passes over the plane, it
+//! gives singular values one to two orders of magnitude more accurate than plain subspace
+//! iteration on photographs, whose spectra decay slowly (README, Performance). Because the blocks
+//! are orthogonal to each other, the products `Aᵀ·Yᵢ` that drive the iteration are also the blocks
+//! of the projection `Bᵀ = Aᵀ·Q`: the basis and its projection cost 2q + 2 products of width l,
+//! with no further pass over the plane. The leading triplets then come from the f64 eigenpairs of
+//! the small `B·Bᵀ` (`A ≈ Q·B = (Q·Ũ)·Σ·Vᵀ`, `V = Bᵀ·Ũ·Σ⁻¹`), or from the SVD of `Bᵀ` when the
+//! plane has lower rank than k.
 //!
-//! Every step is a matrix product or a QR: BLAS-3 work that reads the plane `2q + 2` times and
-//! keeps only `O((rows + cols)·(q + 1)·l)` extra memory. The sketch comes from our own generator
-//! (SplitMix64 + Box–Muller), filled in a fixed order, so the same seed gives the same factors.
+//! Every step is a matrix product or a QR: BLAS-3 work that keeps only
+//! `O((rows + cols)·(q + 1)·l)` extra memory. Products run in fixed blocks of rows (or columns)
+//! by faer's sequential kernel, QRs in a fixed number of tasks, and the sketch comes from our own
+//! generator (SplitMix64 + Box–Muller) filled in a fixed order: the same seed gives the same
+//! factors on any number of threads.
 
 use faer::dyn_stack::{MemBuffer, MemStack, StackReq};
 use faer::linalg::evd::{self_adjoint_evd, self_adjoint_evd_scratch, ComputeEigenvectors};
@@ -99,7 +105,7 @@ pub(super) fn randomized<T: Real>(
         bt = product_t(a, q.as_ref(), par);
     }
     let k = k.min(width);
-    let (s, ut, v) = project(bt, k, m, n)?;
+    let (s, ut, v) = project(bt, k, (m, n), par)?;
     let u = product(q.as_ref(), ut.as_ref(), par);
     Ok((u, s, v))
 }
@@ -128,7 +134,7 @@ fn krylov_basis<T: Real>(
     let mut bt = Mat::<T>::zeros(n, l * blocks);
     for i in 0..blocks {
         let cols = i * l..(i + 1) * l;
-        let y = orthonormalize_against(q.get(.., 0..i * l), next)?;
+        let y = orthonormalize_against(q.get(.., 0..i * l), next, par)?;
         q.get_mut(.., cols.clone()).copy_from(&y);
         let aty = product_t(a, y.as_ref(), par);
         bt.get_mut(.., cols).copy_from(&aty);
@@ -146,15 +152,11 @@ fn krylov_basis<T: Real>(
 
 /// An orthonormal basis of the columns of `x` with the span of `prev` (orthonormal columns)
 /// projected out first, twice (block classical Gram–Schmidt with reorthogonalisation).
-fn orthonormalize_against<T: Real>(prev: MatRef<'_, T>, mut x: Mat<T>) -> Result<Mat<T>> {
+fn orthonormalize_against<T: Real>(prev: MatRef<'_, T>, mut x: Mat<T>, par: Par) -> Result<Mat<T>> {
     if prev.ncols() > 0 {
         for _ in 0..2 {
             let c = product(prev.transpose(), x.as_ref(), Par::Seq);
-            let pc = product(
-                prev,
-                c.as_ref(),
-                crate::parallel::par(crate::parallel::threads()),
-            );
+            let pc = product(prev, c.as_ref(), par);
             x -= pc;
         }
     }
@@ -185,8 +187,8 @@ fn orthonormal<T: Real>(q: MatRef<'_, T>) -> bool {
 fn project<T: Real>(
     bt: Mat<T>,
     k: usize,
-    m: usize,
-    n: usize,
+    (m, n): (usize, usize),
+    par: Par,
 ) -> Result<(Vec<f64>, Mat<T>, Mat<T>)> {
     let w = bt.ncols();
     let bt64 = Mat::<f64>::from_fn(n, w, |i, j| bt[(i, j)].into());
@@ -194,7 +196,7 @@ fn project<T: Real>(
     let g = gram(bt64.as_ref());
     if let Some((s, ut)) = leading_eigenpairs(g, k) {
         let scaled = Mat::<f64>::from_fn(w, k, |i, j| ut[(i, j)] / s[j]);
-        let v64 = product(bt64.as_ref(), scaled.as_ref(), crate::parallel::par(2));
+        let v64 = product(bt64.as_ref(), scaled.as_ref(), par);
         let ut = Mat::<T>::from_fn(w, k, |i, j| T::from(ut[(i, j)] as f32));
         let v = Mat::<T>::from_fn(n, k, |i, j| T::from(v64[(i, j)] as f32));
         return Ok((s, ut, v));
