@@ -123,3 +123,44 @@ pub fn choose(requested: Method, m: usize, n: usize, keep: usize, p: &Randomized
     };
     Choice { method, reason }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn auto(m: usize, n: usize, k: usize) -> Method {
+        resolve(Method::Auto, m, n, k, &RandomizedParams::default())
+    }
+
+    #[test]
+    fn auto_follows_the_calibration_on_real_photos() {
+        // Below 2 Mi samples the partial SVD (1280×1024, 1680×1050 JPEGs), above it the
+        // randomized method (1920×1280 and up), as in the README's table.
+        assert_eq!(auto(1024, 1280, 50), Method::Partial);
+        assert_eq!(auto(1050, 1680, 100), Method::Partial);
+        assert_eq!(auto(1280, 1920, 10), Method::Randomized);
+        assert_eq!(auto(1280, 1920, 100), Method::Randomized);
+        assert_eq!(auto(3172, 5640, 100), Method::Randomized);
+        // k = 200 at 1920×1280: a basis of 880 ≤ 3/4 of 1280 stays randomized (0.87 s against
+        // the exact SVD's 1.19 s); beyond 3/4 the exact SVD runs.
+        assert_eq!(auto(1280, 1920, 200), Method::Randomized);
+        assert_eq!(auto(1280, 1920, 240), Method::Exact);
+        // Small planes, and every value wanted.
+        assert_eq!(auto(150, 4000, 10), Method::Exact);
+        assert_eq!(auto(400, 600, 50), Method::Partial);
+        assert_eq!(auto(400, 600, 400), Method::Exact);
+    }
+
+    #[test]
+    fn the_reason_names_the_rule_that_applied() {
+        let p = RandomizedParams::default();
+        let c = choose(Method::Auto, 1280, 1920, 100, &p);
+        assert!(
+            c.reason.contains("> 2 Mi samples") && c.reason.contains("≤ 3r/4"),
+            "{}",
+            c.reason
+        );
+        let c = choose(Method::Auto, 1050, 1680, 100, &p);
+        assert!(c.reason.contains("≤ 2 Mi samples"), "{}", c.reason);
+    }
+}
