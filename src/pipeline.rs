@@ -18,7 +18,7 @@ use crate::stages::factorize::{factorize_image_for, Factorized};
 use crate::stages::metrics;
 use crate::stages::planes;
 use crate::stages::rank::RankChoice;
-use crate::stages::rebuild::{channel_reports, reconstruct_and_measure};
+use crate::stages::rebuild::{measure_image, rebuild_unmeasured};
 
 /// The result of compressing one image in memory.
 #[derive(Debug, Clone)]
@@ -89,12 +89,8 @@ fn reconstruct_image(
         f.truncate(k);
     }
     timings.factorize = Some(ms(t));
-    let t = Instant::now();
-    progress.begin(Stage::Reconstruct, fz.factors.len() as u64);
-    let (image, measured) = reconstruct_and_measure(&fz, &choice.ranks, progress);
-    progress.end(Stage::Reconstruct);
-    timings.reconstruct = Some(ms(t));
-    let channels = channel_reports(&fz, &choice.ranks, &measured);
+    let (image, channels, reconstruct_ms) = rebuild_unmeasured(&fz, &choice.ranks, progress);
+    timings.reconstruct = Some(reconstruct_ms);
     Ok(Reconstructed {
         fz,
         choice,
@@ -110,18 +106,8 @@ fn measure_quality(
     rebuilt: &Reconstructed,
     progress: &dyn Progress,
 ) -> (metrics::Quality, f64) {
-    let t = Instant::now();
-    progress.begin(Stage::Metrics, 1);
-    let layout = &rebuilt.fz.planes.layout;
     let reference = planes::reference(img, &rebuilt.fz.planes);
-    let quality = metrics::quality(
-        &reference,
-        &rebuilt.image,
-        layout.compared_channels(),
-        layout.peak(),
-    );
-    progress.end(Stage::Metrics);
-    (quality, ms(t))
+    measure_image(&rebuilt.fz, &reference, &rebuilt.image, progress)
 }
 
 /// Measures a reconstruction (`recon`, the planes before rounding, and `image`, the output) of

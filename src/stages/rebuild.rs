@@ -189,23 +189,8 @@ pub fn rebuild(
     reference: &DynamicImage,
     progress: &dyn Progress,
 ) -> Rebuilt {
-    assert_eq!(ranks.len(), fz.factors.len(), "one rank per plane");
-    let t = Instant::now();
-    progress.begin(Stage::Reconstruct, fz.factors.len() as u64);
-    let (image, measured) = reconstruct_and_measure(fz, ranks, progress);
-    progress.end(Stage::Reconstruct);
-    let reconstruct_ms = ms(t);
-    let t = Instant::now();
-    progress.begin(Stage::Metrics, 1);
-    let quality = metrics::quality(
-        reference,
-        &image,
-        fz.planes.layout.compared_channels(),
-        fz.planes.layout.peak(),
-    );
-    progress.end(Stage::Metrics);
-    let metrics_ms = ms(t);
-    let channels = channel_reports(fz, ranks, &measured);
+    let (image, channels, reconstruct_ms) = rebuild_unmeasured(fz, ranks, progress);
+    let (quality, metrics_ms) = measure_image(fz, reference, &image, progress);
     Rebuilt {
         image,
         channels,
@@ -213,6 +198,38 @@ pub fn rebuild(
         reconstruct_ms,
         metrics_ms,
     }
+}
+
+/// [`rebuild`] without the image metrics: the image, the per-plane report entries (with the
+/// measured errors) and the milliseconds it took, as [`Stage::Reconstruct`].
+#[track_caller]
+pub(crate) fn rebuild_unmeasured(
+    fz: &Factorized,
+    ranks: &[usize],
+    progress: &dyn Progress,
+) -> (DynamicImage, Vec<ChannelReport>, f64) {
+    let t = Instant::now();
+    progress.begin(Stage::Reconstruct, fz.factors.len() as u64);
+    let (image, measured) = reconstruct_and_measure(fz, ranks, progress);
+    progress.end(Stage::Reconstruct);
+    let channels = channel_reports(fz, ranks, &measured);
+    (image, channels, ms(t))
+}
+
+/// MSE, PSNR and SSIM of `image` (a reconstruction of `fz`) against `reference`, and the
+/// milliseconds they took, as [`Stage::Metrics`].
+pub(crate) fn measure_image(
+    fz: &Factorized,
+    reference: &DynamicImage,
+    image: &DynamicImage,
+    progress: &dyn Progress,
+) -> (metrics::Quality, f64) {
+    let t = Instant::now();
+    progress.begin(Stage::Metrics, 1);
+    let layout = &fz.planes.layout;
+    let quality = metrics::quality(reference, image, layout.compared_channels(), layout.peak());
+    progress.end(Stage::Metrics);
+    (quality, ms(t))
 }
 
 /// Measures reconstructed planes (`recon`, before rounding) and the output `image` made from

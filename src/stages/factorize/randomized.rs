@@ -98,7 +98,7 @@ pub(super) fn randomized<T: Real>(
     let width = l * (params.power_iters + 1);
     debug_assert!(width <= m.min(n), "the Krylov basis fits");
     let (mut q, mut bt) = krylov_basis(a, l, params, par)?;
-    if !orthonormal(q.as_ref()) {
+    if !orthonormal(q.as_ref(), par) {
         // Block Gram–Schmidt lost orthogonality (a plane of very low rank, where later blocks
         // hold little but rounding): one Householder QR of the whole basis, and Aᵀ·Q again.
         q = orthonormalize(q)?;
@@ -165,8 +165,8 @@ fn orthonormalize_against<T: Real>(prev: MatRef<'_, T>, mut x: Mat<T>, par: Par)
 
 /// Whether the columns of `q` are orthonormal to well within the accuracy the method needs
 /// (‖QᵀQ − I‖_max ≤ 1e-3 in f32).
-fn orthonormal<T: Real>(q: MatRef<'_, T>) -> bool {
-    let g = gram(q);
+fn orthonormal<T: Real>(q: MatRef<'_, T>, par: Par) -> bool {
+    let g = gram(q, par);
     let w = g.nrows();
     (0..w).all(|j| {
         (0..w).all(|i| {
@@ -193,7 +193,7 @@ fn project<T: Real>(
     let w = bt.ncols();
     let bt64 = Mat::<f64>::from_fn(n, w, |i, j| bt[(i, j)].into());
     drop(bt);
-    let g = gram(bt64.as_ref());
+    let g = gram(bt64.as_ref(), par);
     if let Some((s, ut)) = leading_eigenpairs(g, k) {
         let scaled = Mat::<f64>::from_fn(w, k, |i, j| ut[(i, j)] / s[j]);
         let v64 = product(bt64.as_ref(), scaled.as_ref(), par);
@@ -243,11 +243,10 @@ fn leading_eigenpairs(g: Mat<f64>, k: usize) -> Option<(Vec<f64>, Mat<f64>)> {
 
 /// `xᵀ·x` for a tall `x`, summed over fixed chunks of [`BLOCK_ROWS`] rows in order (chunks
 /// side by side), so the result does not depend on the thread count.
-fn gram<T: Real>(x: MatRef<'_, T>) -> Mat<T> {
-    let (rows, w) = x.shape();
-    let chunks: Vec<usize> = (0..rows.div_ceil(BLOCK_ROWS)).collect();
-    let parts = crate::parallel::map(&chunks, |&c| {
-        let part = x.get(c * BLOCK_ROWS..((c + 1) * BLOCK_ROWS).min(rows), ..);
+fn gram<T: Real>(x: MatRef<'_, T>, par: Par) -> Mat<T> {
+    let w = x.ncols();
+    let parts = in_blocks(x.nrows(), par, |rows| {
+        let part = x.get(rows, ..);
         let mut g = Mat::<T>::zeros(w, w);
         matmul(
             g.as_mut(),
@@ -263,7 +262,6 @@ fn gram<T: Real>(x: MatRef<'_, T>) -> Mat<T> {
     for part in &parts {
         g += part;
     }
-    crate::parallel::clear_upper();
     g
 }
 
@@ -273,32 +271,25 @@ fn gram<T: Real>(x: MatRef<'_, T>) -> Mat<T> {
 /// about a third faster than the transposed product.
 pub(super) fn product_t<T: Real>(a: MatRef<'_, T>, y: MatRef<'_, T>, par: Par) -> Mat<T> {
     let (n, l) = (a.ncols(), y.ncols());
-    let blocks: Vec<usize> = (0..n.div_ceil(BLOCK_ROWS)).collect();
-    let block = |&b: &usize| {
-        let cols = b * BLOCK_ROWS..((b + 1) * BLOCK_ROWS).min(n);
+    let parts = in_blocks(n, par, |cols| {
         let mut out = Mat::<T>::zeros(l, cols.len());
+        let part = a.get(.., cols);
         matmul(
             out.as_mut(),
             Accum::Replace,
             y.transpose(),
-            a.get(.., cols),
+            part,
             T::from(1.0),
             Par::Seq,
         );
         out
-    };
-    let parts: Vec<Mat<T>> = if par == Par::Seq {
-        blocks.iter().map(block).collect()
-    } else {
-        crate::parallel::map(&blocks, block)
-    };
+    });
     let mut out = Mat::<T>::zeros(n, l);
     for (b, part) in parts.iter().enumerate() {
         let start = b * BLOCK_ROWS;
         out.get_mut(start..start + part.ncols(), ..)
             .copy_from(part.transpose());
     }
-    crate::parallel::clear_upper();
     out
 }
 
@@ -311,9 +302,7 @@ const BLOCK_ROWS: usize = 512;
 /// the last bits of the factors (and the output image) with `--threads`.
 pub(super) fn product<T: Real>(lhs: MatRef<'_, T>, rhs: MatRef<'_, T>, par: Par) -> Mat<T> {
     let (m, l) = (lhs.nrows(), rhs.ncols());
-    let blocks: Vec<usize> = (0..m.div_ceil(BLOCK_ROWS)).collect();
-    let block = |&b: &usize| {
-        let rows = b * BLOCK_ROWS..((b + 1) * BLOCK_ROWS).min(m);
+    let parts = in_blocks(m, par, |rows| {
         let mut out = Mat::<T>::zeros(rows.len(), l);
         let part = lhs.get(rows, ..);
         matmul(
@@ -325,19 +314,32 @@ pub(super) fn product<T: Real>(lhs: MatRef<'_, T>, rhs: MatRef<'_, T>, par: Par)
             Par::Seq,
         );
         out
-    };
-    let parts: Vec<Mat<T>> = if par == Par::Seq {
-        blocks.iter().map(block).collect()
-    } else {
-        crate::parallel::map(&blocks, block)
-    };
+    });
     let mut out = Mat::<T>::zeros(m, l);
     for (b, part) in parts.iter().enumerate() {
         let start = b * BLOCK_ROWS;
         out.get_mut(start..start + part.nrows(), ..).copy_from(part);
     }
-    crate::parallel::clear_upper();
     out
+}
+
+/// `block(range)` for the fixed blocks of [`BLOCK_ROWS`] indices that cover `0..len`, in
+/// order: side by side unless `par` is [`Par::Seq`]. The blocks, not the threads, decide how
+/// every sum is split, so the results are the same with any thread count.
+fn in_blocks<T: Real>(
+    len: usize,
+    par: Par,
+    block: impl Fn(std::ops::Range<usize>) -> Mat<T> + Sync + Send,
+) -> Vec<Mat<T>> {
+    let starts: Vec<usize> = (0..len).step_by(BLOCK_ROWS).collect();
+    let one = |&s: &usize| block(s..(s + BLOCK_ROWS).min(len));
+    let parts = if par == Par::Seq {
+        starts.iter().map(one).collect()
+    } else {
+        crate::parallel::map(&starts, one)
+    };
+    crate::parallel::clear_upper();
+    parts
 }
 
 /// An orthonormal basis of the columns of `y` (rows ≥ cols), by Householder QR, split into the
@@ -415,8 +417,8 @@ mod tests {
             (q.nrows(), q.ncols(), bt.nrows(), bt.ncols()),
             (400, 120, 600, 120)
         );
-        assert!(orthonormal(q.as_ref()));
-        let qtq = gram(q.as_ref());
+        assert!(orthonormal(q.as_ref(), Par::Seq));
+        let qtq = gram(q.as_ref(), Par::Seq);
         let off = (qtq - Mat::<f32>::identity(120, 120)).norm_max();
         assert!(off < 1e-5, "‖QᵀQ − I‖_max = {off}");
         let again = product_t(a.as_ref(), q.as_ref(), Par::Seq);
@@ -443,7 +445,7 @@ mod tests {
     fn leading_eigenpairs_are_the_singular_values_of_the_projection() {
         let b = low_rank(200, 40, 40, 0.0, 9);
         let b64 = Mat::<f64>::from_fn(200, 40, |i, j| f64::from(b[(i, j)]));
-        let (s, _) = leading_eigenpairs(gram(b64.as_ref()), 10).unwrap();
+        let (s, _) = leading_eigenpairs(gram(b64.as_ref(), Par::Seq), 10).unwrap();
         let (_, exact, _) = super::super::exact::svd_in::<f64>(b64.as_ref(), Par::Seq).unwrap();
         for i in 0..10 {
             assert!((s[i] - exact[i]).abs() < 1e-10 * exact[0], "σ{}", i + 1);
@@ -451,7 +453,7 @@ mod tests {
         // A value below 1e-5·σ₁ among the k wanted: refused (the SVD runs instead).
         let low = low_rank(200, 40, 5, 0.0, 10);
         let low64 = Mat::<f64>::from_fn(200, 40, |i, j| f64::from(low[(i, j)]));
-        assert!(leading_eigenpairs(gram(low64.as_ref()), 10).is_none());
+        assert!(leading_eigenpairs(gram(low64.as_ref(), Par::Seq), 10).is_none());
     }
 
     #[test]
