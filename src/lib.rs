@@ -28,6 +28,8 @@ pub mod stages;
 pub use stages::{decode, encode, factorize, metrics, planes, rank, rebuild, reconstruct};
 pub mod address_space;
 pub mod batch;
+#[cfg(any(feature = "sheets", feature = "svdz"))]
+mod colormap;
 pub mod denoise;
 pub mod error;
 pub mod explain;

@@ -12,8 +12,8 @@ use svdimg::{DecodeLimits, RandomizedParams};
 const GIF_DEFAULTS: AnimationDefaults = AnimationDefaults::DEFAULT;
 
 use super::parse::{
-    parse_energy, parse_file_size, parse_non_negative, parse_positive, parse_rank, parse_rank_list,
-    parse_shard, parse_size, RankListArg, RankValue,
+    parse_energy, parse_file_size, parse_non_negative, parse_positive, parse_quality, parse_rank,
+    parse_rank_list, parse_shard, parse_size, RankListArg, RankValue,
 };
 
 /// Compress images by truncated singular value decomposition.
@@ -181,6 +181,15 @@ pub struct CompressArgs {
     /// one τ agree term for term, which is what `truncate` relies on.
     #[arg(long, value_name = "TAU", value_parser = parse_non_negative)]
     pub tolerance: Option<f64>,
+    /// .svdz only: write a version-1 file, one truncated SVD of the whole image per plane (the
+    /// image at rank k), instead of the block codec. Implied by -k, --energy, --psnr, --ratio
+    /// and --tolerance.
+    #[arg(long)]
+    pub global: bool,
+    /// .svdz only: the block codec's block side (4, 8, 16 or 32); default: the best of 4, 8 and
+    /// 16 for each plane.
+    #[arg(long, value_name = "N", conflicts_with = "global")]
+    pub block_size: Option<usize>,
     /// Output name template. Placeholders: {stem} (input name without extension), {name} (input
     /// file name), {rank} (the rank, or ranks joined by '-'), {ext} (--format), {color}, {method}.
     #[arg(long, value_name = "TEMPLATE", default_value = "{stem}.k{rank}.{ext}")]
@@ -261,6 +270,9 @@ pub struct RankArgs {
     /// .svdz only: the best quality whose file fits in this many bits per pixel.
     #[arg(long, value_name = "BPP", value_parser = parse_positive)]
     pub bpp: Option<f64>,
+    /// .svdz only: the block codec's quality, 1–100, scaled like JPEG's (default 75).
+    #[arg(long, value_name = "Q", value_parser = parse_quality)]
+    pub quality: Option<f64>,
 }
 
 /// Flags of the commands that read a .svdz file.
@@ -311,18 +323,32 @@ pub struct InfoArgs {
     #[arg(long, value_name = "PIXELS", default_value_t = DecodeLimits::default().max_pixels,
           value_parser = clap::value_parser!(u64).range(1..))]
     pub max_pixels: u64,
+    /// Version 2: draw the terms each block got over the picture (an image file).
+    #[arg(long, value_name = "MAP.png")]
+    pub rank_map: Option<PathBuf>,
+    /// Replace an existing --rank-map file.
+    #[arg(short, long)]
+    pub force: bool,
 }
 
 /// `svdimg truncate`.
 #[derive(Debug, Args)]
+#[group(id = "cut", required = true, multiple = false)]
 pub struct TruncateArgs {
     /// The .svdz file.
     #[arg(value_name = "IN.svdz")]
     pub input: PathBuf,
-    /// Rank kept in every plane (planes of lower rank keep theirs).
-    #[arg(short = 'k', long = "rank", value_name = "K",
+    /// Version 1: the rank kept in every plane (planes of lower rank keep theirs); version 2:
+    /// the most terms kept in any block.
+    #[arg(short = 'k', long = "rank", value_name = "K", group = "cut",
           value_parser = clap::value_parser!(u32).range(0..))]
-    pub rank: u32,
+    pub rank: Option<u32>,
+    /// Version 2: the most valuable terms whose file fits in this many bytes (60000, 60k).
+    #[arg(long, value_name = "BYTES", group = "cut", value_parser = parse_file_size)]
+    pub size: Option<u64>,
+    /// Version 2: as --size, in bits per pixel.
+    #[arg(long, value_name = "BPP", group = "cut", value_parser = parse_positive)]
+    pub bpp: Option<f64>,
     /// The smaller .svdz file.
     #[arg(short, long, value_name = "OUT.svdz")]
     pub output: PathBuf,

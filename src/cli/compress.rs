@@ -68,12 +68,32 @@ fn check_svdz_usage(args: &CompressArgs) -> Option<Exit> {
         .as_deref()
         .is_some_and(svdimg::container::is_svdz_path);
     let budget = super::convert::budget(&args.rank);
-    if (budget.is_some() || args.tolerance.is_some()) && !svdz {
+    let block_flags = args.rank.quality.is_some() || args.block_size.is_some();
+    if (budget.is_some() || args.tolerance.is_some() || args.global || block_flags) && !svdz {
         return Some(usage(
-            "--size, --bpp and --tolerance need a .svdz output (-o photo.svdz)",
+            "--size, --bpp, --quality, --block-size, --global and --tolerance need a .svdz \
+             output (-o photo.svdz)",
+        ));
+    }
+    if block_flags && global_svdz(args) {
+        return Some(usage(
+            "--quality and --block-size are the block codec's; a rank, --tolerance or --global \
+             asks for a whole-image (version 1) file",
         ));
     }
     None
+}
+
+/// Whether a `.svdz` output is a version-1 file (one SVD of the whole image per plane): asked
+/// for with --global, or implied by a rank request or a tolerance.
+fn global_svdz(args: &CompressArgs) -> bool {
+    let r = &args.rank;
+    args.global
+        || args.tolerance.is_some()
+        || r.rank.is_some()
+        || r.energy.is_some()
+        || r.psnr.is_some()
+        || r.ratio.is_some()
 }
 
 fn usage(msg: &str) -> Exit {
@@ -108,6 +128,25 @@ fn run_one(args: &CompressArgs, opts: &CompressOptions, input: &Path) -> Exit {
         .as_deref()
         .filter(|o| svdimg::container::is_svdz_path(o))
     {
+        if !global_svdz(args) {
+            let blocks = super::convert::block_options(args);
+            return run::run_and_emit(
+                input,
+                &flags,
+                |progress| {
+                    svdimg::container::blocks::compress_file_to_blocks(
+                        input,
+                        out,
+                        &blocks,
+                        &opts.limits,
+                        opts.overwrite,
+                        progress,
+                    )
+                },
+                |r| &r.warnings,
+                output::blocks_text,
+            );
+        }
         let svdz = super::convert::svdz_options(args, opts.clone());
         return run::run_and_emit(
             input,

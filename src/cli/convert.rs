@@ -127,6 +127,21 @@ pub fn svdz_options(args: &CompressArgs, compress: CompressOptions) -> SvdzOptio
     }
 }
 
+/// Options for the block codec (`compress -o photo.svdz` without a rank or --global).
+pub fn block_options(args: &CompressArgs) -> svdimg::container::blocks::BlockOptions {
+    use svdimg::container::blocks::{BlockOptions, Target, DEFAULT_QUALITY, SIDES};
+    let r = &args.rank;
+    BlockOptions {
+        target: match (r.quality, r.size, r.bpp) {
+            (Some(q), ..) => Target::Quality(q),
+            (_, Some(b), _) => Target::Bytes(b),
+            (.., Some(bpp)) => Target::BitsPerPixel(bpp),
+            _ => Target::Quality(DEFAULT_QUALITY),
+        },
+        sides: args.block_size.map_or_else(|| SIDES.to_vec(), |n| vec![n]),
+    }
+}
+
 /// Options for `decompress` and `truncate`.
 pub fn svdz_file_options(f: &SvdzFileArgs) -> SvdzFileOptions {
     SvdzFileOptions {

@@ -20,15 +20,20 @@ pub fn run(args: &DecompressArgs) -> Exit {
 /// The report as text.
 fn decompress_text(r: &DecompressReport) -> String {
     let h = &r.header;
+    let held = if r.version == 1 {
+        format!("ranks {:?}", r.ranks)
+    } else {
+        format!("blocks, terms per plane {:?}", r.terms)
+    };
     format!(
-        "{} -> {}\n  {}×{} {}, {}-bit, ranks {:?}\n{}",
+        "{} -> {}\n  .svdz version {}, {}×{} {}, {}-bit, {held}\n{}",
         h.input.as_deref().unwrap_or("-"),
         r.output.as_deref().unwrap_or("-"),
+        r.version,
         h.width,
         h.height,
         h.color.name(),
         h.bit_depth,
-        r.ranks,
         output::timings_line(&r.timings_ms)
     )
 }

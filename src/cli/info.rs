@@ -2,7 +2,8 @@
 
 use std::fmt::Write as _;
 
-use svdimg::container::{info_file, FileInfo};
+use svdimg::container::blocks::BlockInfo;
+use svdimg::container::{info_file, rank_map_file, FileInfo, SvdzFileOptions, SvdzInfo};
 use svdimg::AlphaHandling;
 
 use super::args::InfoArgs;
@@ -18,24 +19,39 @@ pub fn run(args: &InfoArgs) -> Exit {
         overwrite: svdimg::Overwrite::Never,
     };
     let limits = super::convert::limits(args.max_pixels);
+    let file_opts = SvdzFileOptions {
+        limits,
+        overwrite: super::convert::overwrite(args.force),
+    };
     run::run_and_emit(
         &args.input,
         &flags,
-        |_| info_file(&args.input, &limits),
+        |_| {
+            let info = info_file(&args.input, &limits)?;
+            if let Some(map) = &args.rank_map {
+                rank_map_file(&args.input, map, &file_opts)?;
+            }
+            Ok(info)
+        },
         |_| &[],
         info_text,
     )
 }
 
 /// The description as text.
-pub fn info_text(i: &FileInfo) -> String {
-    let mut s = String::new();
-    let h = &i.header;
+pub fn info_text(i: &SvdzInfo) -> String {
+    match i {
+        SvdzInfo::Global(g) => global_text(g),
+        SvdzInfo::Blocks(b) => blocks_text(b),
+    }
+}
+
+fn first_line(s: &mut String, h: &svdimg::ReportHeader, version: u8) {
     let _ = writeln!(s, "{}", h.input.as_deref().unwrap_or("-"));
     let _ = writeln!(
         s,
         "  .svdz version {}, {}×{} {}, {}-bit{}",
-        i.version,
+        version,
         h.width,
         h.height,
         h.color.name(),
@@ -46,6 +62,72 @@ pub fn info_text(i: &FileInfo) -> String {
             AlphaHandling::None => "",
         }
     );
+}
+
+/// A version-2 file as text: sections, blocks, terms, and the rank map.
+pub fn blocks_text(i: &BlockInfo) -> String {
+    let mut s = String::new();
+    first_line(&mut s, &i.header, i.version);
+    let _ = writeln!(
+        s,
+        "  {} bytes, {:.3} bits per pixel; blocks of rank-one SVD terms",
+        i.file_bytes, i.bits_per_pixel
+    );
+    let _ = writeln!(
+        s,
+        "  {:<8} {:>9} {:>6} {:>8} {:>8} {:>8} {:>9} {:>9} {:>10} {:>7}",
+        "section",
+        "size",
+        "block",
+        "blocks",
+        "step",
+        "terms",
+        "mean rank",
+        "max rank",
+        "bytes",
+        "bpp"
+    );
+    let _ = writeln!(
+        s,
+        "  {:<8} {:>9} {:>6} {:>8} {:>8} {:>8} {:>9} {:>9} {:>10}",
+        "header", "", "", "", "", "", "", "", i.header_bytes
+    );
+    for p in &i.planes {
+        let _ = writeln!(
+            s,
+            "  {:<8} {:>9} {:>6} {:>8} {:>8.3} {:>8} {:>9.2} {:>9} {:>10} {:>7.3}",
+            p.name,
+            format!("{}×{}", p.width, p.height),
+            format!("{}×{}", p.block, p.block),
+            p.blocks,
+            p.step,
+            p.terms,
+            p.mean_rank,
+            p.max_rank,
+            p.bytes,
+            p.bits_per_pixel
+        );
+    }
+    if let Some(a) = i.alpha_bytes {
+        let _ = writeln!(s, "  {:<8} {:>81}", "alpha", a);
+    }
+    if let Some(p) = i.planes.first() {
+        let _ = writeln!(
+            s,
+            "  terms per block of {} ('.' none, 1–9, '+' ten or more):",
+            p.name
+        );
+        for row in &i.rank_map {
+            let _ = writeln!(s, "    {row}");
+        }
+    }
+    s
+}
+
+/// A version-1 file as text.
+fn global_text(i: &FileInfo) -> String {
+    let mut s = String::new();
+    first_line(&mut s, &i.header, i.version);
     let _ = writeln!(
         s,
         "  {} bytes, {:.3} bits per pixel; raw f32 factors would take {} bytes ({:.1}×); τ {:.3e}",

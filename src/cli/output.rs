@@ -47,6 +47,59 @@ fn db(x: Option<f64>) -> String {
     x.map_or_else(|| "inf".to_string(), |v| format!("{v:.2}"))
 }
 
+/// The report of a version-2 (block) `.svdz` file as text.
+pub fn blocks_text(r: &svdimg::container::blocks::BlockReport) -> String {
+    let mut s = String::new();
+    let h = &r.header;
+    let _ = writeln!(
+        s,
+        "{} -> {}",
+        h.input.as_deref().unwrap_or("-"),
+        r.output.as_deref().unwrap_or("-")
+    );
+    let _ = writeln!(
+        s,
+        "  {}, .svdz version {} (blocks), {}: quality {:.2}",
+        image_line(h),
+        r.version,
+        r.target,
+        r.quality
+    );
+    let _ = writeln!(
+        s,
+        "  {} bytes, {:.3} bits per pixel{}",
+        r.file_bytes,
+        r.bits_per_pixel,
+        r.budget_bytes
+            .map_or_else(String::new, |b| format!(" (budget {b} bytes)"))
+    );
+    for p in &r.planes {
+        let _ = writeln!(
+            s,
+            "  {:<3} {:>11} in {:>2}×{:<2} blocks: {:>7} terms ({:.2} per block, at most {}), step {:.3}, {} bytes",
+            p.name,
+            format!("{}×{}", p.width, p.height),
+            p.block,
+            p.block,
+            p.terms,
+            p.mean_rank,
+            p.max_rank,
+            p.step,
+            p.bytes
+        );
+    }
+    let _ = writeln!(
+        s,
+        "  PSNR {} dB   SSIM {}   MSE {:.4}",
+        db(r.psnr),
+        r.ssim
+            .map_or_else(|| "n/a (image under 11 px)".into(), |v| format!("{v:.4}")),
+        r.mse
+    );
+    s.push_str(&timings_line(&r.timings_ms));
+    s
+}
+
 /// The compress report as text.
 pub fn compress_text(r: &CompressReport) -> String {
     let mut s = String::new();

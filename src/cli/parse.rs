@@ -45,6 +45,16 @@ pub fn parse_non_negative(s: &str) -> Result<f64, String> {
     }
 }
 
+/// A quality of the block codec, 1–100.
+pub fn parse_quality(s: &str) -> Result<f64, String> {
+    let q = parse_non_negative(s)?;
+    if (1.0..=100.0).contains(&q) {
+        Ok(q)
+    } else {
+        Err(format!("quality {s} is not in 1–100"))
+    }
+}
+
 /// A rank as typed: a count or a percentage.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum RankValue {

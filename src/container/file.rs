@@ -5,6 +5,7 @@ use std::path::Path;
 
 use serde::Serialize;
 
+use super::blocks::{self, BlockFile, BlockInfo, Keep};
 use super::{is_svdz_path, read_bounded, Container, FileInfo};
 use crate::error::{Error, Result};
 use crate::progress::{timed, Progress, Stage};
@@ -35,8 +36,12 @@ pub struct DecompressReport {
     pub header: ReportHeader,
     /// The image written.
     pub output: Option<String>,
-    /// The rank of every plane.
+    /// Format version of the file read: 1 (whole-image factors) or 2 (blocks).
+    pub version: u8,
+    /// Version 1: the rank of every plane (empty for version 2).
     pub ranks: Vec<u32>,
+    /// Version 2: the rank-one terms of every plane, all blocks together (empty for version 1).
+    pub terms: Vec<usize>,
     /// Bytes of the `.svdz` file.
     pub input_bytes: usize,
     /// Things the user should know.
@@ -57,13 +62,61 @@ pub struct TruncateReport {
     /// The file written.
     pub output: Option<String>,
     /// The file written, as `info` describes it.
-    pub file: FileInfo,
+    pub file: SvdzInfo,
 }
 
-/// Reads a whole `.svdz` file within `limits` and parses it; returns it with its size in bytes.
-fn read_container(input: &Path, limits: &DecodeLimits) -> Result<(Container, usize)> {
+/// What `info` says of a file: version 1 ([`FileInfo`], schema `svdimg.info/2`) or version 2
+/// ([`BlockInfo`], schema `svdimg.info/3`).
+#[derive(Debug, Clone, Serialize)]
+#[serde(untagged)]
+pub enum SvdzInfo {
+    /// Whole-image factors.
+    Global(FileInfo),
+    /// Blocks.
+    Blocks(BlockInfo),
+}
+
+/// How far `truncate` cuts.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum TruncateTo {
+    /// Version 1: this rank in every plane; version 2: at most this many terms in every block.
+    Rank(usize),
+    /// Version 2 only: the most valuable terms whose file fits in this many bytes.
+    Bytes(u64),
+    /// Version 2 only: as `Bytes`, in bits per pixel.
+    BitsPerPixel(f64),
+}
+
+/// A file read whole: either version.
+enum AnyFile {
+    Global(Container),
+    Blocks(BlockFile),
+}
+
+fn read_any(input: &Path, limits: &DecodeLimits) -> Result<(AnyFile, usize)> {
     let bytes = read_bounded(input, limits)?;
-    Ok((Container::decode(&bytes, limits)?, bytes.len()))
+    let file = if blocks::is_block_file(&bytes) {
+        AnyFile::Blocks(BlockFile::parse(&bytes, limits)?.file)
+    } else {
+        AnyFile::Global(Container::decode(&bytes, limits)?)
+    };
+    Ok((file, bytes.len()))
+}
+
+fn describe(bytes: &[u8], limits: &DecodeLimits, file: Option<String>) -> Result<SvdzInfo> {
+    Ok(if blocks::is_block_file(bytes) {
+        SvdzInfo::Blocks(BlockInfo::new(
+            &BlockFile::parse(bytes, limits)?,
+            bytes.len(),
+            file,
+        ))
+    } else {
+        SvdzInfo::Global(FileInfo::new(
+            &Container::parse(bytes, limits)?,
+            bytes.len(),
+            file,
+        ))
+    })
 }
 
 /// Decodes the `.svdz` file `input` and writes the image it holds to `output` (its extension
@@ -77,25 +130,44 @@ pub fn decompress_file(
     OutputFormat::from_path(output)?;
     check_output(Some(input), output, opts.overwrite)?;
     progress.begin(Stage::Decode, 1);
-    let (read, decode_ms) = timed(|| read_container(input, &opts.limits));
+    let (read, decode_ms) = timed(|| read_any(input, &opts.limits));
     progress.end(Stage::Decode);
-    let (container, input_bytes) = read?;
+    let (file, input_bytes) = read?;
     progress.begin(Stage::Reconstruct, 1);
-    let (image, reconstruct_ms) = timed(|| container.reconstruct());
+    let (image, reconstruct_ms) = timed(|| match &file {
+        AnyFile::Global(c) => c.reconstruct(),
+        AnyFile::Blocks(b) => b.reconstruct(),
+    });
     progress.end(Stage::Reconstruct);
     progress.begin(Stage::Encode, 1);
     let (written, encode_ms) = timed(|| write_image(&image, output, opts.overwrite));
     progress.end(Stage::Encode);
     let warnings = written?;
-    let h = &container.header;
+    let input_name = Some(input.display().to_string());
+    let (header, version, ranks, terms) = match &file {
+        AnyFile::Global(c) => (
+            ReportHeader {
+                input: input_name,
+                ..ReportHeader::of_layout(&c.header.layout())
+            },
+            super::VERSION,
+            c.header.ranks.clone(),
+            Vec::new(),
+        ),
+        AnyFile::Blocks(b) => (
+            blocks::report_header(b, input_name),
+            blocks::VERSION,
+            Vec::new(),
+            b.terms(),
+        ),
+    };
     Ok(DecompressReport {
         schema: "svdimg.decompress/2",
-        header: ReportHeader {
-            input: Some(input.display().to_string()),
-            ..ReportHeader::of_layout(&h.layout())
-        },
+        header,
         output: Some(output.display().to_string()),
-        ranks: h.ranks.clone(),
+        version,
+        ranks,
+        terms,
         input_bytes,
         warnings,
         timings_ms: Timings {
@@ -107,24 +179,36 @@ pub fn decompress_file(
     })
 }
 
-/// Describes the `.svdz` file `input`: dimensions, colour mode, ranks, bytes per section.
-pub fn info_file(input: &Path, limits: &DecodeLimits) -> Result<FileInfo> {
+/// Describes the `.svdz` file `input`: dimensions, colour mode, ranks or blocks, bytes per
+/// section.
+pub fn info_file(input: &Path, limits: &DecodeLimits) -> Result<SvdzInfo> {
     let bytes = read_bounded(input, limits)?;
-    let parsed = Container::parse(&bytes, limits)?;
-    Ok(FileInfo::new(
-        &parsed,
-        bytes.len(),
-        Some(input.display().to_string()),
-    ))
+    describe(&bytes, limits, Some(input.display().to_string()))
 }
 
-/// Cuts the `.svdz` file `input` to rank `rank` in every plane (planes of lower rank keep
-/// theirs) and writes the result to `output`, which must end in `.svdz`. No SVD runs: the
-/// terms kept are the file's first ones.
+/// Draws where the bits of the version-2 file `input` went (its first plane's terms per block,
+/// see [`blocks::rank_map_image`]) into the image file `output`.
+pub fn rank_map_file(input: &Path, output: &Path, opts: &SvdzFileOptions) -> Result<Vec<String>> {
+    OutputFormat::from_path(output)?;
+    check_output(Some(input), output, opts.overwrite)?;
+    let (file, _) = read_any(input, &opts.limits)?;
+    let AnyFile::Blocks(b) = file else {
+        return Err(Error::Parameter(
+            "a rank map needs a version-2 (block) file; version 1 has one rank per plane".into(),
+        ));
+    };
+    write_image(&blocks::rank_map_image(&b), output, opts.overwrite).map_err(Error::about(output))
+}
+
+/// Cuts the `.svdz` file `input` as `to` says and writes the result to `output`, which must end
+/// in `.svdz`. No SVD runs. Version 1: rank `k` in every plane (planes of lower rank keep
+/// theirs), the file's first terms. Version 2: the least valuable terms of the whole image go
+/// first, each block keeping a prefix of its terms (see [`blocks::truncate`]). A byte budget
+/// below the smallest possible file writes that file; the caller compares sizes.
 pub fn truncate_file(
     input: &Path,
     output: &Path,
-    rank: usize,
+    to: TruncateTo,
     opts: &SvdzFileOptions,
 ) -> Result<TruncateReport> {
     if !is_svdz_path(output) {
@@ -134,18 +218,43 @@ pub fn truncate_file(
         )));
     }
     check_output(Some(input), output, opts.overwrite)?;
-    let (container, _) = read_container(input, &opts.limits)?;
-    let ranks = vec![rank; container.planes.len()];
-    let bytes = container.truncated(&ranks).encode()?;
+    let (file, _) = read_any(input, &opts.limits)?;
+    let input_name = Some(input.display().to_string());
+    let (header, bytes) = match file {
+        AnyFile::Global(container) => {
+            let TruncateTo::Rank(rank) = to else {
+                return Err(Error::Parameter(
+                    "a version-1 (--global) file is truncated by rank (-k); --size and --bpp \
+                     need a version-2 file"
+                        .into(),
+                ));
+            };
+            let ranks = vec![rank; container.planes.len()];
+            let header = ReportHeader {
+                input: input_name,
+                ..ReportHeader::of_layout(&container.header.layout())
+            };
+            (header, container.truncated(&ranks).encode()?)
+        }
+        AnyFile::Blocks(b) => {
+            let keep = match to {
+                TruncateTo::Rank(k) => Keep::Rank(k),
+                TruncateTo::Bytes(n) => Keep::Bytes(n),
+                TruncateTo::BitsPerPixel(bpp) => Keep::Bytes(
+                    (bpp * f64::from(b.width) * f64::from(b.height) / 8.0).floor() as u64,
+                ),
+            };
+            (
+                blocks::report_header(&b, input_name),
+                blocks::truncate(&b, keep)?.1,
+            )
+        }
+    };
     write_bytes(output, opts.overwrite, &bytes)?;
-    let parsed = Container::parse(&bytes, &opts.limits)?;
     Ok(TruncateReport {
         schema: "svdimg.truncate/1",
-        header: ReportHeader {
-            input: Some(input.display().to_string()),
-            ..ReportHeader::of_layout(&container.header.layout())
-        },
+        header,
         output: Some(output.display().to_string()),
-        file: FileInfo::new(&parsed, bytes.len(), Some(output.display().to_string())),
+        file: describe(&bytes, &opts.limits, Some(output.display().to_string()))?,
     })
 }

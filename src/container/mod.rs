@@ -68,6 +68,7 @@
 //! it, grows buffers only with data actually decompressed, and fails with [`Error::Decode`] or
 //! [`Error::Limits`], never a panic, on anything malformed.
 
+pub mod blocks;
 mod budget;
 mod compress;
 mod file;
@@ -89,7 +90,8 @@ pub use compress::{
     SvdzReport,
 };
 pub use file::{
-    decompress_file, info_file, truncate_file, DecompressReport, SvdzFileOptions, TruncateReport,
+    decompress_file, info_file, rank_map_file, truncate_file, DecompressReport, SvdzFileOptions,
+    SvdzInfo, TruncateReport, TruncateTo,
 };
 pub use header::{Header, MAGIC, VERSION};
 pub use info::{FileInfo, PlaneInfo};

@@ -234,6 +234,7 @@ pub(crate) fn measure_image(
 
 /// Measures reconstructed planes (`recon`, before rounding) and the output `image` made from
 /// them against `reference`: per-plane report entries, image quality, and the time it took.
+#[cfg(feature = "svdz")]
 pub(crate) fn measure_planes(
     fz: &Factorized,
     ranks: &[usize],

@@ -509,7 +509,16 @@ fn cli_budget_modes() {
     let png = dir.path().join("p.png");
     common::photo_like(200, 150, 9).save(&png).unwrap();
     let input = png.display().to_string();
-    let r = run_json(&["compress", &input, "--size", "6k", "-o", s(&out), "--json"]);
+    let r = run_json(&[
+        "compress",
+        &input,
+        "--global",
+        "--size",
+        "6k",
+        "-o",
+        s(&out),
+        "--json",
+    ]);
     let n = std::fs::metadata(&out).unwrap().len();
     assert!(n <= 6_000 && n > 5_000, "{n} bytes for a 6k budget");
     assert_eq!(r["rank_request"], "size 6000 bytes");
@@ -517,6 +526,7 @@ fn cli_budget_modes() {
     let o = run(&[
         "compress",
         &input,
+        "--global",
         "--bpp",
         "0.5",
         "-o",

@@ -5,6 +5,7 @@
 mod common;
 
 mod address_space;
+mod blocks;
 mod cli_batch;
 mod cli_compress;
 mod cli_hostile;

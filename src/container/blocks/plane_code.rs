@@ -1,0 +1,194 @@
+//! The coded stream of one plane: its blocks in raster order, each its mean, its terms and their
+//! vectors, through the adaptive range coder with contexts chosen from what the decoder already
+//! knows.
+//!
+//! - Block mean: the difference from the median-edge prediction of the left, upper and upper-left
+//!   means (LOCO-I), one integer context.
+//! - Terms: before each term a "one more" bit, its context the term's index (0, 1, 2, 3+) and
+//!   the mean rank of the left and upper blocks (0 … 4); a block stops at n terms without a bit.
+//! - Vector entries: integers whose context is the vector (left `a` or right `m`), the expected
+//!   magnitude (for `a`: the root-mean-square of the block's previous `a`, or "first term"; for
+//!   `m`: that of its own `a`, since ‖m‖ ≈ ‖a‖), and the magnitude of the previous entry
+//!   (0, 1, 2+). The sign of the first nonzero entry of `a` is not coded: it is positive.
+
+use super::range_coder::{
+    get_int, get_int_signed, put_int, put_int_signed, Bit, Decoder, Encoder, IntContext, MAX_INT,
+};
+use super::terms::{BlockCodes, MAX_DC};
+
+/// Expected-magnitude classes of vector entries (the last one is "first term of a block").
+const MAGNITUDES: usize = 6;
+/// Classes of the previous entry's magnitude.
+const PREVIOUS: usize = 3;
+
+/// All contexts of a plane's stream, fresh at the start of every plane.
+struct Contexts {
+    dc: IntContext,
+    more: [[Bit; 5]; 4],
+    entries: [[[IntContext; PREVIOUS]; MAGNITUDES]; 2],
+}
+
+impl Contexts {
+    fn new() -> Box<Self> {
+        Box::new(Contexts {
+            dc: IntContext::default(),
+            more: [[Bit::default(); 5]; 4],
+            entries: [[[IntContext::default(); PREVIOUS]; MAGNITUDES]; 2],
+        })
+    }
+}
+
+/// The median-edge prediction of a block mean from its left, upper and upper-left neighbours.
+fn predict_dc(codes_dc: &[i32], blocks_x: usize, b: usize) -> i32 {
+    let (x, y) = (b % blocks_x, b / blocks_x);
+    match (x > 0, y > 0) {
+        (false, false) => 0,
+        (true, false) => codes_dc[b - 1],
+        (false, true) => codes_dc[b - blocks_x],
+        (true, true) => {
+            let (l, u, ul) = (
+                codes_dc[b - 1],
+                codes_dc[b - blocks_x],
+                codes_dc[b - blocks_x - 1],
+            );
+            if ul >= l.max(u) {
+                l.min(u)
+            } else if ul <= l.min(u) {
+                l.max(u)
+            } else {
+                l + u - ul
+            }
+        }
+    }
+}
+
+/// The neighbour class of a block's rank bits: the mean rank of the left and upper blocks.
+fn neighbour_class(ranks: &[u8], blocks_x: usize, b: usize) -> usize {
+    let (x, y) = (b % blocks_x, b / blocks_x);
+    let left = if x > 0 { usize::from(ranks[b - 1]) } else { 0 };
+    let up = if y > 0 {
+        usize::from(ranks[b - blocks_x])
+    } else {
+        0
+    };
+    (left + up).div_ceil(2).min(4)
+}
+
+/// The expected-magnitude class of a vector with squared norm `norm2` over `n` entries.
+fn magnitude_class(norm2: i64, n: usize) -> usize {
+    // Root-mean-square below ½, 1, 2, 4, and above: compare squares (n·rms² = norm2).
+    let n = n as i64;
+    let rms2x4 = 4 * norm2; // 4·n·rms²
+    if rms2x4 < n {
+        0
+    } else if norm2 < n {
+        1
+    } else if norm2 < 4 * n {
+        2
+    } else if norm2 < 16 * n {
+        3
+    } else {
+        4
+    }
+}
+
+fn previous_class(v: i32) -> usize {
+    (v.unsigned_abs() as usize).min(PREVIOUS - 1)
+}
+
+fn norm2(v: &[i32]) -> i64 {
+    v.iter().map(|&x| i64::from(x) * i64::from(x)).sum()
+}
+
+/// Codes `codes` (block side n ≤ 32) into bytes.
+#[must_use]
+pub fn encode(codes: &BlockCodes) -> Vec<u8> {
+    let n = codes.block;
+    let mut e = Encoder::default();
+    let mut c = Contexts::new();
+    let mut at = 0;
+    for b in 0..codes.dc.len() {
+        let pred = predict_dc(&codes.dc, codes.blocks_x, b);
+        put_int(&mut e, &mut c.dc, codes.dc[b] - pred);
+        let nb = neighbour_class(&codes.ranks, codes.blocks_x, b);
+        let rank = usize::from(codes.ranks[b]);
+        let mut prev_a: Option<i64> = None;
+        for t in 0..n {
+            e.bit(&mut c.more[t.min(3)][nb], t < rank);
+            if t >= rank {
+                break;
+            }
+            let (a, m) = codes.values[at..at + 2 * n].split_at(n);
+            at += 2 * n;
+            let class = prev_a.map_or(MAGNITUDES - 1, |p| magnitude_class(p, n));
+            put_vector(&mut e, &mut c, 0, class, a);
+            let na = norm2(a);
+            put_vector(&mut e, &mut c, 1, magnitude_class(na, n), m);
+            prev_a = Some(na);
+        }
+    }
+    e.finish()
+}
+
+/// Codes a vector; for `a` (kind 0) the sign of the first nonzero entry is implied.
+fn put_vector(e: &mut Encoder, c: &mut Contexts, kind: usize, class: usize, v: &[i32]) {
+    let mut prev = 0;
+    let mut signed = kind == 1;
+    for &q in v {
+        let ctx = &mut c.entries[kind][class][previous_class(prev)];
+        put_int_signed(e, ctx, q, signed);
+        signed |= q != 0;
+        prev = q;
+    }
+}
+
+/// Decodes a plane of `blocks_x × blocks_y` blocks of side `n` from `bytes`. A stream that
+/// runs out before the last block is refused.
+pub fn decode(bytes: &[u8], n: usize, blocks_x: usize, blocks_y: usize) -> Option<BlockCodes> {
+    let mut d = Decoder::new(bytes);
+    let mut c = Contexts::new();
+    let mut codes = BlockCodes::new(n, blocks_x, blocks_y);
+    let count = blocks_x * blocks_y;
+    codes.dc.reserve(count);
+    codes.ranks.reserve(count);
+    let mut a = vec![0i32; n];
+    let mut m = vec![0i32; n];
+    for b in 0..count {
+        let pred = predict_dc(&codes.dc, blocks_x, b);
+        let dc = (i64::from(pred) + i64::from(get_int(&mut d, &mut c.dc)))
+            .clamp(-i64::from(MAX_DC), i64::from(MAX_DC)) as i32;
+        codes.dc.push(dc);
+        let nb = neighbour_class(&codes.ranks, blocks_x, b);
+        let mut rank = 0u8;
+        let mut prev_a: Option<i64> = None;
+        for t in 0..n {
+            if !d.bit(&mut c.more[t.min(3)][nb]) {
+                break;
+            }
+            let class = prev_a.map_or(MAGNITUDES - 1, |p| magnitude_class(p, n));
+            get_vector(&mut d, &mut c, 0, class, &mut a);
+            let na = norm2(&a);
+            get_vector(&mut d, &mut c, 1, magnitude_class(na, n), &mut m);
+            codes.values.extend_from_slice(&a);
+            codes.values.extend_from_slice(&m);
+            prev_a = Some(na);
+            rank += 1;
+        }
+        codes.ranks.push(rank);
+        if d.overran() {
+            return None;
+        }
+    }
+    Some(codes)
+}
+
+fn get_vector(d: &mut Decoder<'_>, c: &mut Contexts, kind: usize, class: usize, v: &mut [i32]) {
+    let mut prev = 0;
+    let mut signed = kind == 1;
+    for q in v.iter_mut() {
+        let ctx = &mut c.entries[kind][class][previous_class(prev)];
+        *q = get_int_signed(d, ctx, signed).clamp(-MAX_INT, MAX_INT);
+        signed |= *q != 0;
+        prev = *q;
+    }
+}

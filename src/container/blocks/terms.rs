@@ -1,0 +1,368 @@
+//! A plane as square blocks, each its quantized mean plus a few quantized rank-one terms: the
+//! analysis (one small SVD per block, done once), the quantization at a step Δ with a Lagrangian
+//! stop, and the reconstruction every decoder performs.
+//!
+//! A block of side n is `mean + Σ_t Δ·a_t·m_tᵀ / ‖a_t‖` where `mean = q_dc·Δ_dc` and `a_t`,
+//! `m_t` are integer vectors of length n. The encoder takes `a_t = round(σ_t·u_t / Δ)` from the
+//! block's SVD and then refits the right vector to the block's remaining error by least squares
+//! (`m_t = round(a_tᵀ·R / (Δ·‖a_t‖))`), so each term also corrects the quantization error of the
+//! ones before it. Both vectors then carry an error of Δ²/12 per entry times the other vector's
+//! squared norm (‖Δa‖² and ‖m/‖a‖‖² ≈ 1 · …): every term costs the same distortion, whatever its
+//! σ. A term is kept while the squared error it removes exceeds λ times its estimated bits.
+//! The sign is fixed by the first nonzero entry of `a_t`, which is positive.
+
+use super::block_svd::left_singular;
+use super::range_coder::MAX_INT;
+use super::ycbcr::Plane;
+
+/// Largest magnitude of a coded block mean (half the coder's largest integer, so that every
+/// difference from a prediction is codable).
+pub const MAX_DC: i32 = MAX_INT / 2;
+
+/// A plane cut into blocks, analysed once: per block its samples, mean, singular values and left
+/// singular vectors (of the block minus its mean).
+#[derive(Debug, Clone)]
+pub struct Analysis {
+    /// Block side n.
+    pub block: usize,
+    /// Blocks across.
+    pub blocks_x: usize,
+    /// Blocks down.
+    pub blocks_y: usize,
+    /// Per block, n² samples (row-major), the last block row and column padded by repetition.
+    samples: Vec<f32>,
+    /// Per block, its mean.
+    means: Vec<f64>,
+    /// Per block, n singular values.
+    sigma: Vec<f32>,
+    /// Per block, n left vectors of n entries.
+    u: Vec<f32>,
+}
+
+/// A plane's quantized blocks.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct BlockCodes {
+    /// Block side n.
+    pub block: usize,
+    /// Blocks across.
+    pub blocks_x: usize,
+    /// Blocks down.
+    pub blocks_y: usize,
+    /// Per block, its quantized mean.
+    pub dc: Vec<i32>,
+    /// Per block, its number of terms (≤ n).
+    pub ranks: Vec<u8>,
+    /// The terms of every block in block order, each `a` then `m` (2n integers).
+    pub values: Vec<i32>,
+}
+
+impl BlockCodes {
+    /// Empty codes for a `blocks_x × blocks_y` grid of side-`block` blocks.
+    #[must_use]
+    pub fn new(block: usize, blocks_x: usize, blocks_y: usize) -> Self {
+        BlockCodes {
+            block,
+            blocks_x,
+            blocks_y,
+            ..BlockCodes::default()
+        }
+    }
+
+    /// Total number of terms.
+    #[must_use]
+    pub fn terms(&self) -> usize {
+        self.ranks.iter().map(|&r| usize::from(r)).sum()
+    }
+}
+
+/// The steps of a plane: Δ for the vectors, Δ_dc for the block means.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Steps {
+    /// Step of the vector entries.
+    pub step: f32,
+    /// Step of the block means.
+    pub dc_step: f32,
+}
+
+impl Analysis {
+    /// Cuts `plane` into blocks of side `block` and factorizes each.
+    #[must_use]
+    pub fn new(plane: &Plane, block: usize) -> Self {
+        let (bx, by) = (plane.width.div_ceil(block), plane.height.div_ceil(block));
+        let n2 = block * block;
+        let rows: Vec<usize> = (0..by).collect();
+        let per_row = crate::parallel::map(&rows, |&row| {
+            let mut samples = Vec::with_capacity(bx * n2);
+            let mut means = Vec::with_capacity(bx);
+            let mut sigma = Vec::with_capacity(bx * block);
+            let mut u = Vec::with_capacity(bx * n2);
+            let mut x = vec![0.0f64; n2];
+            for col in 0..bx {
+                for i in 0..block {
+                    for j in 0..block {
+                        let v = plane
+                            .at_clamped((col * block + j) as isize, (row * block + i) as isize);
+                        samples.push(v);
+                        x[i * block + j] = f64::from(v);
+                    }
+                }
+                let mean = x.iter().sum::<f64>() / n2 as f64;
+                x.iter_mut().for_each(|v| *v -= mean);
+                let (s, vecs) = left_singular(&x, block);
+                means.push(mean);
+                sigma.extend(s.iter().map(|&v| v as f32));
+                u.extend(vecs.iter().map(|&v| v as f32));
+            }
+            (samples, means, sigma, u)
+        });
+        let mut a = Analysis {
+            block,
+            blocks_x: bx,
+            blocks_y: by,
+            samples: Vec::with_capacity(bx * by * n2),
+            means: Vec::with_capacity(bx * by),
+            sigma: Vec::with_capacity(bx * by * block),
+            u: Vec::with_capacity(bx * by * n2),
+        };
+        for (s, m, g, u) in per_row {
+            a.samples.extend(s);
+            a.means.extend(m);
+            a.sigma.extend(g);
+            a.u.extend(u);
+        }
+        a
+    }
+
+    /// Quantizes every block at `steps`, keeping a term while the squared error it removes is at
+    /// least `lambda` times its estimated bits. Returns the codes and the squared error of the
+    /// padded blocks.
+    #[must_use]
+    pub fn quantize(&self, steps: Steps, lambda: f64) -> (BlockCodes, f64) {
+        let n = self.block;
+        let rows: Vec<usize> = (0..self.blocks_y).collect();
+        let per_row = crate::parallel::map(&rows, |&row| {
+            let mut codes = BlockCodes::new(n, self.blocks_x, 1);
+            let mut err = 0.0;
+            let mut recon = vec![0.0f32; n * n];
+            for col in 0..self.blocks_x {
+                let b = row * self.blocks_x + col;
+                err += self.quantize_block(b, steps, lambda, &mut recon, &mut codes);
+            }
+            (codes, err)
+        });
+        let mut codes = BlockCodes::new(n, self.blocks_x, self.blocks_y);
+        let mut err = 0.0;
+        for (c, e) in per_row {
+            codes.dc.extend(c.dc);
+            codes.ranks.extend(c.ranks);
+            codes.values.extend(c.values);
+            err += e;
+        }
+        (codes, err)
+    }
+
+    fn quantize_block(
+        &self,
+        b: usize,
+        steps: Steps,
+        lambda: f64,
+        recon: &mut [f32],
+        codes: &mut BlockCodes,
+    ) -> f64 {
+        let n = self.block;
+        let x = &self.samples[b * n * n..(b + 1) * n * n];
+        let dc = ((self.means[b] / f64::from(steps.dc_step)).round() as i64)
+            .clamp(-i64::from(MAX_DC), i64::from(MAX_DC)) as i32;
+        codes.dc.push(dc);
+        recon.fill(dc as f32 * steps.dc_step);
+        let mut err = squared_error(x, recon);
+        let sigma = &self.sigma[b * n..(b + 1) * n];
+        let u = &self.u[b * n * n..(b + 1) * n * n];
+        let step = f64::from(steps.step);
+        let mut rank = 0u8;
+        let mut a = vec![0i32; n];
+        let mut m = vec![0i32; n];
+        let mut trial = vec![0.0f32; n * n];
+        for t in 0..n {
+            let s = f64::from(sigma[t]);
+            if s < 0.5 * step {
+                break;
+            }
+            let ut = &u[t * n..(t + 1) * n];
+            for i in 0..n {
+                a[i] = quantize(s * f64::from(ut[i]) / step);
+            }
+            if let Some(first) = a.iter().find(|&&v| v != 0) {
+                if *first < 0 {
+                    a.iter_mut().for_each(|v| *v = -*v);
+                }
+            } else {
+                break;
+            }
+            let norm = (a.iter().map(|&v| i64::from(v) * i64::from(v)).sum::<i64>() as f64).sqrt();
+            for (j, mj) in m.iter_mut().enumerate() {
+                let mut dot = 0.0;
+                for i in 0..n {
+                    dot +=
+                        f64::from(a[i]) * (f64::from(x[i * n + j]) - f64::from(recon[i * n + j]));
+                }
+                *mj = quantize(dot / (step * norm));
+            }
+            if m.iter().all(|&v| v == 0) {
+                break;
+            }
+            trial.copy_from_slice(recon);
+            add_term(&mut trial, n, &a, &m, steps.step);
+            let trial_err = squared_error(x, &trial);
+            let bits = vector_bits(&a) + vector_bits(&m) + 1.0;
+            if err - trial_err < lambda * bits {
+                break;
+            }
+            recon.copy_from_slice(&trial);
+            err = trial_err;
+            codes.values.extend_from_slice(&a);
+            codes.values.extend_from_slice(&m);
+            rank += 1;
+        }
+        codes.ranks.push(rank);
+        err
+    }
+}
+
+fn quantize(v: f64) -> i32 {
+    (v.round() as i64).clamp(-i64::from(MAX_INT), i64::from(MAX_INT)) as i32
+}
+
+fn squared_error(x: &[f32], y: &[f32]) -> f64 {
+    x.iter()
+        .zip(y)
+        .map(|(&a, &b)| {
+            let d = f64::from(a) - f64::from(b);
+            d * d
+        })
+        .sum()
+}
+
+/// A rough estimate of the bits the coder spends on a vector: about one bit for a zero, and
+/// three plus two per binary order of magnitude for anything else.
+pub(super) fn vector_bits(v: &[i32]) -> f64 {
+    v.iter()
+        .map(|&q| {
+            if q == 0 {
+                1.0
+            } else {
+                3.0 + 2.0 * f64::from(31 - q.unsigned_abs().leading_zeros())
+            }
+        })
+        .sum()
+}
+
+/// Adds the term `Δ·a·mᵀ / ‖a‖` to the `n × n` row-major block `block`, in the order every
+/// decoder uses.
+pub fn add_term(block: &mut [f32], n: usize, a: &[i32], m: &[i32], step: f32) {
+    let norm2: i64 = a.iter().map(|&v| i64::from(v) * i64::from(v)).sum();
+    if norm2 == 0 {
+        return;
+    }
+    let scale = step / (norm2 as f32).sqrt();
+    for i in 0..n {
+        let ai = a[i] as f32 * scale;
+        let row = &mut block[i * n..(i + 1) * n];
+        for (r, &mj) in row.iter_mut().zip(m) {
+            *r += ai * mj as f32;
+        }
+    }
+}
+
+/// The plane of `width × height` samples that `codes` describe at `steps`.
+#[must_use]
+pub fn reconstruct(codes: &BlockCodes, steps: Steps, width: usize, height: usize) -> Plane {
+    let n = codes.block;
+    let mut plane = Plane::zeros(width, height);
+    let mut block = vec![0.0f32; n * n];
+    let mut at = 0;
+    for by in 0..codes.blocks_y {
+        for bx in 0..codes.blocks_x {
+            let b = by * codes.blocks_x + bx;
+            block.fill(codes.dc[b] as f32 * steps.dc_step);
+            for _ in 0..codes.ranks[b] {
+                let (a, m) = codes.values[at..at + 2 * n].split_at(n);
+                add_term(&mut block, n, a, m, steps.step);
+                at += 2 * n;
+            }
+            for i in 0..n {
+                let y = by * n + i;
+                if y >= height {
+                    break;
+                }
+                for j in 0..n {
+                    let x = bx * n + j;
+                    if x < width {
+                        plane.data[y * width + x] = block[i * n + j];
+                    }
+                }
+            }
+        }
+    }
+    plane
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn textured(width: usize, height: usize) -> Plane {
+        Plane {
+            width,
+            height,
+            data: (0..width * height)
+                .map(|k| {
+                    let (x, y) = ((k % width) as f32, (k / width) as f32);
+                    128.0 + 60.0 * (x * 0.3).sin() * (y * 0.17).cos() + 0.5 * x - 0.3 * y
+                })
+                .collect(),
+        }
+    }
+
+    fn mse(a: &Plane, b: &Plane) -> f64 {
+        squared_error(&a.data, &b.data) / a.data.len() as f64
+    }
+
+    #[test]
+    fn finer_steps_give_smaller_errors_and_more_terms() {
+        let p = textured(37, 29);
+        let an = Analysis::new(&p, 8);
+        let mut last = (f64::INFINITY, 0);
+        for step in [16.0, 4.0, 1.0, 0.25] {
+            let steps = Steps {
+                step,
+                dc_step: step / 8.0,
+            };
+            let (codes, _) = an.quantize(steps, 0.12 * f64::from(step * step));
+            let out = reconstruct(&codes, steps, p.width, p.height);
+            let e = mse(&p, &out);
+            assert!(e < last.0, "step {step}: {e} ≥ {}", last.0);
+            assert!(codes.terms() >= last.1);
+            last = (e, codes.terms());
+        }
+        assert!(last.0 < 0.05, "{}", last.0);
+    }
+
+    #[test]
+    fn the_encoders_error_is_the_decoders() {
+        let p = textured(32, 24);
+        let an = Analysis::new(&p, 8);
+        let steps = Steps {
+            step: 2.0,
+            dc_step: 0.25,
+        };
+        let (codes, err) = an.quantize(steps, 0.5);
+        let out = reconstruct(&codes, steps, p.width, p.height);
+        // 32×24 has no padding: the quantizer's own error is the decoded plane's.
+        assert!((err - squared_error(&p.data, &out.data)).abs() < 1e-6 * err.max(1.0));
+        for (&r, &dc) in codes.ranks.iter().zip(&codes.dc) {
+            assert!(usize::from(r) <= 8 && dc.abs() <= MAX_DC);
+        }
+        assert_eq!(codes.values.len(), codes.terms() * 16);
+    }
+}
