@@ -77,6 +77,8 @@ mod quant;
 #[cfg(feature = "plots")]
 pub mod rd;
 mod reconstruct;
+#[cfg(feature = "plots")]
+pub mod reference_codecs;
 mod section;
 
 use std::path::Path;
