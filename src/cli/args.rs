@@ -49,7 +49,8 @@ pub enum Command {
     Info(InfoArgs),
     /// Cut a .svdz file to a lower rank, without any SVD.
     Truncate(TruncateArgs),
-    /// Rate–distortion table (and plot) of .svdz against JPEG and raw f32 factors.
+    /// Rate–distortion table (and plot) of .svdz against JPEG (libjpeg-turbo), WebP (libwebp) and
+    /// raw f32 factors.
     Rd(RdArgs),
     /// The summary table of batches from their JSON Lines (`compress --json` on many files),
     /// concatenated across shards and re-runs; exit 1 if a file failed.
@@ -371,7 +372,8 @@ pub struct RdArgs {
         default_value = "1,2,4,8,12,16,24,32,48,64,96,128,192"
     )]
     pub ranks: Vec<usize>,
-    /// Bits per pixel at which .svdz (with --bpp) meets JPEG head to head (comma-separated).
+    /// Bits per pixel at which .svdz (with --bpp) meets JPEG and WebP head to head
+    /// (comma-separated).
     #[arg(
         long,
         value_name = "BPP,…",

@@ -1,9 +1,9 @@
-//! `svdimg rd`: the rate–distortion table of .svdz against JPEG and raw f32 factors, as text,
-//! JSON, CSV and an SVG plot.
+//! `svdimg rd`: the rate–distortion table of .svdz against JPEG, WebP and raw f32 factors, as
+//! text, JSON, CSV and an SVG plot.
 
 use std::fmt::Write as _;
 
-use svdimg::container::rd::{rd_file, RdTable};
+use svdimg::container::rd::{rd_file, CodecMatch, RdTable};
 
 use super::args::RdArgs;
 use super::{run, Exit};
@@ -35,26 +35,42 @@ fn ranks(r: &[usize]) -> String {
     }
 }
 
+/// A reference codec's columns: quality, bytes, PSNR, SSIM.
+fn codec(m: &Option<CodecMatch>) -> String {
+    match m {
+        None => format!("{:>6} {:>8} {:>6} {:>6}", "-", "-", "", ""),
+        Some(m) => format!(
+            "{:>6} {:>8} {:>6} {:>6}",
+            m.quality.map_or_else(|| "-".into(), |q| q.to_string()),
+            m.bytes,
+            opt(m.psnr, 2),
+            opt(m.ssim, 4)
+        ),
+    }
+}
+
 /// The table as text.
 pub fn table_text(t: &RdTable) -> String {
     let mut s = String::new();
     let _ = writeln!(
         s,
-        "{} ({}×{}): .svdz against raw f32 factors and JPEG (quality matched to the .svdz size)",
+        "{} ({}×{}): .svdz against raw f32 factors, JPEG and WebP (quality matched to the .svdz size)",
         t.header.input.as_deref().unwrap_or("-"),
         t.header.width,
         t.header.height
     );
+    let _ = writeln!(s, "  JPEG: {}", t.encoders.jpeg);
+    let _ = writeln!(s, "  WebP: {}", t.encoders.webp);
     let _ = writeln!(
         s,
-        "  {:<5} {:<6} {:>11} {:>8} {:>6} {:>7} {:>6} | {:>8} {:>6} {:>6} | {:>3} {:>8} {:>6} {:>6} {:>6}",
+        "  {:<5} {:<6} {:>11} {:>8} {:>6} {:>7} {:>6} | {:>8} {:>6} {:>6} | {:>6} {:>8} {:>6} {:>6} | {:>6} {:>8} {:>6} {:>6}",
         "mode", "color", "rank", "bytes", "bpp", "PSNR", "SSIM", "raw f32", "PSNR", "ratio",
-        "q", "bytes", "bpp", "PSNR", "SSIM"
+        "JPEG q", "bytes", "PSNR", "SSIM", "WebP q", "bytes", "PSNR", "SSIM"
     );
     for r in &t.rows {
         let _ = writeln!(
             s,
-            "  {:<5} {:<6} {:>11} {:>8} {:>6.3} {:>7} {:>6} | {:>8} {:>6} {:>5.1}× | {:>3} {:>8} {:>6.3} {:>6} {:>6}",
+            "  {:<5} {:<6} {:>11} {:>8} {:>6.3} {:>7} {:>6} | {:>8} {:>6} {:>5.1}× | {} | {}",
             r.mode,
             r.color,
             ranks(&r.ranks),
@@ -65,11 +81,8 @@ pub fn table_text(t: &RdTable) -> String {
             r.raw_f32_bytes,
             opt(r.raw_f32_psnr, 2),
             r.raw_over_svdz,
-            r.jpeg_quality.map_or_else(|| "-".into(), |q| q.to_string()),
-            r.jpeg_bytes,
-            r.jpeg_bpp,
-            opt(r.jpeg_psnr, 2),
-            opt(r.jpeg_ssim, 4)
+            codec(&r.jpeg),
+            codec(&r.webp)
         );
     }
     s

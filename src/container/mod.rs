@@ -78,6 +78,8 @@ mod quant;
 #[cfg(feature = "plots")]
 pub mod rd;
 mod reconstruct;
+#[cfg(feature = "plots")]
+pub mod reference_codecs;
 mod section;
 
 use std::path::Path;

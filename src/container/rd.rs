@@ -1,12 +1,15 @@
-//! Rate–distortion: `.svdz` against JPEG and raw f32 factors, measured on real encoded bytes.
+//! Rate–distortion: `.svdz` against production JPEG and WebP and raw f32 factors, measured on real
+//! encoded bytes.
 //!
 //! For each colour mode (rgb, ycbcr) and each rank, the `.svdz` file is encoded at the default
 //! tolerance and decoded, and the same factors unquantized give the "raw f32" row (4 bytes per
-//! stored value, no container). Each `.svdz` size is matched by the image crate's JPEG encoder at
-//! the highest quality whose file is not larger. At each requested bits-per-pixel point the
-//! budget mode (`--bpp`) meets JPEG head to head. Quality is measured on the 8-bit image (16-bit
-//! inputs are reduced first, alpha is dropped) as DESIGN.md §2 defines PSNR and SSIM.
+//! stored value, no container). Each `.svdz` size is matched by libjpeg-turbo's JPEG and libwebp's
+//! lossy WebP ([`super::reference_codecs`], Pillow's settings) at the highest quality whose file
+//! is not larger. At each requested bits-per-pixel point the budget mode (`--bpp`) meets them head
+//! to head. Quality is measured on the 8-bit image (16-bit inputs are reduced first, alpha is
+//! dropped) as DESIGN.md §2 defines PSNR and SSIM, on the files decoded by the image crate.
 
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -16,6 +19,7 @@ use serde::Serialize;
 
 use super::budget::Budget;
 use super::quant;
+use super::reference_codecs::{self as codecs, JPEG_QUALITIES, WEBP_QUALITIES};
 use crate::error::{Error, Result};
 use crate::plot::{rate_plot_svg, RateCurve};
 use crate::progress::{ms, timed, NoProgress, Progress};
@@ -51,22 +55,32 @@ pub struct RdRow {
     pub raw_f32_psnr: Option<f64>,
     /// raw_f32_bytes / svdz_bytes.
     pub raw_over_svdz: f64,
-    /// JPEG quality matched to the `.svdz` size (`None`: even quality 1 is larger).
-    pub jpeg_quality: Option<u8>,
-    /// Bytes of that JPEG (quality 1 when none fits).
-    pub jpeg_bytes: usize,
-    /// Its bits per pixel.
-    pub jpeg_bpp: f64,
-    /// Its PSNR.
-    pub jpeg_psnr: Option<f64>,
-    /// Its SSIM.
-    pub jpeg_ssim: Option<f64>,
+    /// libjpeg-turbo's JPEG matched to the `.svdz` size (`None`: it cannot hold the image).
+    pub jpeg: Option<CodecMatch>,
+    /// libwebp's lossy WebP matched to the `.svdz` size (`None`: it cannot hold the image).
+    pub webp: Option<CodecMatch>,
 }
 
-/// A JPEG point of the encoder's own curve.
+/// A reference codec's file at the highest quality whose size is not larger than the `.svdz`
+/// file's.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CodecMatch {
+    /// The quality (`None`: even the lowest quality is larger).
+    pub quality: Option<u8>,
+    /// Bytes of that file (of the lowest quality's when none fits).
+    pub bytes: usize,
+    /// Its bits per pixel.
+    pub bpp: f64,
+    /// Its PSNR (`None`: identical to the input).
+    pub psnr: Option<f64>,
+    /// Its SSIM.
+    pub ssim: Option<f64>,
+}
+
+/// A point of a reference codec's own curve.
 #[derive(Debug, Clone, Serialize)]
-pub struct JpegPoint {
-    /// Quality 1–100.
+pub struct CurvePoint {
+    /// Quality (JPEG 1–100, WebP 0–100).
     pub quality: u8,
     /// Bytes.
     pub bytes: usize,
@@ -76,18 +90,31 @@ pub struct JpegPoint {
     pub psnr: Option<f64>,
 }
 
-/// The whole comparison (JSON schema `svdimg.rd/2`).
+/// The reference encoders and their settings.
+#[derive(Debug, Clone, Serialize)]
+pub struct Encoders {
+    /// The JPEG encoder.
+    pub jpeg: String,
+    /// The WebP encoder.
+    pub webp: String,
+}
+
+/// The whole comparison (JSON schema `svdimg.rd/3`).
 #[derive(Debug, Clone, Serialize)]
 pub struct RdTable {
-    /// `"svdimg.rd/2"`.
+    /// `"svdimg.rd/3"`.
     pub schema: &'static str,
     /// The input and the image as compared: 8-bit grey or RGB, alpha dropped.
     #[serde(flatten)]
     pub header: ReportHeader,
+    /// The reference encoders and their settings.
+    pub encoders: Encoders,
     /// Rows by colour mode, then rank; then the bits-per-pixel rows.
     pub rows: Vec<RdRow>,
     /// JPEG at qualities 5, 10, …, 100 (for the plot).
-    pub jpeg_curve: Vec<JpegPoint>,
+    pub jpeg_curve: Vec<CurvePoint>,
+    /// WebP at qualities 0, 5, …, 100 (for the plot).
+    pub webp_curve: Vec<CurvePoint>,
     /// The CSV written, if any.
     pub csv: Option<String>,
     /// The plot written, if any.
@@ -110,7 +137,7 @@ pub struct RdOptions {
     ///
     /// Default: 1, 2, 4, 8, 12, 16, 24, 32, 48, 64, 96, 128, 192.
     pub ranks: Vec<usize>,
-    /// Bits per pixel at which the budget mode meets JPEG head to head.
+    /// Bits per pixel at which the budget mode meets JPEG and WebP head to head.
     ///
     /// Default: 0.5, 1, 2.
     pub at_bpp: Vec<f64>,
@@ -161,7 +188,9 @@ pub fn rd_file(input: &Path, opts: &RdOptions, progress: &dyn Progress) -> Resul
         timed(|| rate_distortion(&decoded.image, &opts.ranks, &opts.at_bpp, &opts.factorize));
     let mut table = table?;
     table.header.input = Some(input.display().to_string());
-    table.warnings = decoded.warnings;
+    let mut warnings = decoded.warnings;
+    warnings.append(&mut table.warnings);
+    table.warnings = warnings;
     let t = Instant::now();
     if let Some(path) = &opts.csv {
         let csv = table_csv(&table);
@@ -196,28 +225,15 @@ pub fn rate_distortion(
     let img = eight_bit(img);
     let (w, h) = (img.width() as usize, img.height() as usize);
     let pixels = (w * h) as f64;
-    let peak = 255.0;
     let channels = if img.color().channel_count() >= 3 {
         3
     } else {
         1
     };
-    let measure = |out: &DynamicImage| metrics::quality(&img, out, channels, peak);
-    let jpegs: Vec<(u8, Vec<u8>)> = crate::parallel::map(&(1..=100u8).collect::<Vec<_>>(), |&q| {
-        (
-            q,
-            crate::stages::encode::jpeg_bytes(&img, q).unwrap_or_default(),
-        )
-    });
-    let jpeg_at = |bytes: usize| -> Result<(Option<u8>, usize, metrics::Quality)> {
-        let fit = jpegs
-            .iter()
-            .filter(|(_, b)| !b.is_empty() && b.len() <= bytes)
-            .max_by_key(|(q, _)| *q);
-        let (q, b) = fit.map_or((None, &jpegs[0].1), |(q, b)| (Some(*q), b));
-        let decoded = crate::stages::decode::decode_bytes(b, &Default::default())?.image;
-        Ok((q, b.len(), measure(&decoded)))
-    };
+    let measure = |out: &DynamicImage| metrics::quality(&img, out, channels, 255.0);
+    let mut warnings = Vec::new();
+    let mut jpeg = Sweep::new(&img, "JPEG", JPEG_QUALITIES, codecs::jpeg, &mut warnings);
+    let mut webp = Sweep::new(&img, "WebP", WEBP_QUALITIES, codecs::webp, &mut warnings);
     let colors: &[ColorMode] = if channels == 3 {
         &[ColorMode::Rgb, ColorMode::YCbCr]
     } else {
@@ -254,7 +270,6 @@ pub fn rate_distortion(
             let svdz = measure(&c.reconstruct());
             let raw_q = measure(&reconstruct_at_ranks(&fz, &k, &NoProgress));
             let raw_bytes: u64 = k.iter().map(|&k| 4 * metrics::stored_values(k, h, w)).sum();
-            let (jq, jb, jpeg) = jpeg_at(bytes.len())?;
             let row = RdRow {
                 mode,
                 color: color.name(),
@@ -266,11 +281,8 @@ pub fn rate_distortion(
                 raw_f32_bytes: raw_bytes,
                 raw_f32_psnr: raw_q.psnr,
                 raw_over_svdz: raw_bytes as f64 / bytes.len() as f64,
-                jpeg_quality: jq,
-                jpeg_bytes: jb,
-                jpeg_bpp: jb as f64 * 8.0 / pixels,
-                jpeg_psnr: jpeg.psnr,
-                jpeg_ssim: jpeg.ssim,
+                jpeg: jpeg.matched(bytes.len(), &measure)?,
+                webp: webp.matched(bytes.len(), &measure)?,
             };
             if mode == "rank" {
                 rows.push(row);
@@ -280,19 +292,9 @@ pub fn rate_distortion(
         }
     }
     rows.extend(budget_rows);
-    let mut jpeg_curve = Vec::new();
-    for (q, b) in jpegs.iter().filter(|(q, _)| q % 5 == 0) {
-        let decoded = crate::stages::decode::decode_bytes(b, &Default::default())?.image;
-        jpeg_curve.push(JpegPoint {
-            quality: *q,
-            bytes: b.len(),
-            bpp: b.len() as f64 * 8.0 / pixels,
-            psnr: measure(&decoded).psnr,
-        });
-    }
     let grey = channels == 1;
     Ok(RdTable {
-        schema: "svdimg.rd/2",
+        schema: "svdimg.rd/3",
         header: ReportHeader {
             input: None,
             width: w,
@@ -306,13 +308,123 @@ pub fn rate_distortion(
             alpha: AlphaHandling::None,
             svd: None,
         },
+        encoders: Encoders {
+            jpeg: codecs::JPEG_ENCODER.into(),
+            webp: codecs::webp_encoder(),
+        },
         rows,
-        jpeg_curve,
+        jpeg_curve: jpeg.curve(&measure)?,
+        webp_curve: webp.curve(&measure)?,
         csv: None,
         plot: None,
-        warnings: Vec::new(),
+        warnings,
         timings_ms: Timings::default(),
     })
+}
+
+/// One reference codec's files of `img` at every quality, and the quality of those measured.
+struct Sweep<'a> {
+    img: &'a DynamicImage,
+    /// (quality, file) by increasing quality; empty when the codec cannot hold the image.
+    files: Vec<(u8, Vec<u8>)>,
+    measured: BTreeMap<u8, metrics::Quality>,
+}
+
+impl<'a> Sweep<'a> {
+    /// Encodes `img` at every quality of `qualities` (in parallel); a codec that cannot hold the
+    /// image leaves its columns empty and says why in `warnings`.
+    fn new(
+        img: &'a DynamicImage,
+        name: &str,
+        qualities: std::ops::RangeInclusive<u8>,
+        encode: fn(&DynamicImage, u8) -> Result<Vec<u8>>,
+        warnings: &mut Vec<String>,
+    ) -> Self {
+        let qualities: Vec<u8> = qualities.collect();
+        let files: Result<Vec<(u8, Vec<u8>)>> =
+            crate::parallel::map(&qualities, |&q| encode(img, q).map(|b| (q, b)))
+                .into_iter()
+                .collect();
+        let files = files.unwrap_or_else(|e| {
+            warnings.push(format!("no {name} columns: {e}"));
+            Vec::new()
+        });
+        Sweep {
+            img,
+            files,
+            measured: BTreeMap::new(),
+        }
+    }
+
+    /// PSNR and SSIM of the file at `quality`, decoded by the image crate into the image's colour
+    /// type.
+    fn quality(
+        &mut self,
+        quality: u8,
+        file: usize,
+        measure: &dyn Fn(&DynamicImage) -> metrics::Quality,
+    ) -> Result<metrics::Quality> {
+        if let Some(q) = self.measured.get(&quality) {
+            return Ok(*q);
+        }
+        let decoded =
+            crate::stages::decode::decode_bytes(&self.files[file].1, &Default::default())?.image;
+        let decoded = if self.img.color().has_color() {
+            DynamicImage::ImageRgb8(decoded.to_rgb8())
+        } else {
+            DynamicImage::ImageLuma8(decoded.to_luma8())
+        };
+        let q = measure(&decoded);
+        self.measured.insert(quality, q);
+        Ok(q)
+    }
+
+    /// The file at the highest quality whose size is at most `bytes` (the lowest quality's, with
+    /// `quality: None`, when none fits).
+    fn matched(
+        &mut self,
+        bytes: usize,
+        measure: &dyn Fn(&DynamicImage) -> metrics::Quality,
+    ) -> Result<Option<CodecMatch>> {
+        if self.files.is_empty() {
+            return Ok(None);
+        }
+        let fit = (0..self.files.len())
+            .filter(|&i| self.files[i].1.len() <= bytes)
+            .max_by_key(|&i| self.files[i].0);
+        let i = fit.unwrap_or(0);
+        let (quality, size) = (self.files[i].0, self.files[i].1.len());
+        let q = self.quality(quality, i, measure)?;
+        let pixels = f64::from(self.img.width()) * f64::from(self.img.height());
+        Ok(Some(CodecMatch {
+            quality: fit.map(|_| quality),
+            bytes: size,
+            bpp: size as f64 * 8.0 / pixels,
+            psnr: q.psnr,
+            ssim: q.ssim,
+        }))
+    }
+
+    /// The codec's own curve: the qualities that are multiples of 5.
+    fn curve(
+        &mut self,
+        measure: &dyn Fn(&DynamicImage) -> metrics::Quality,
+    ) -> Result<Vec<CurvePoint>> {
+        let pixels = f64::from(self.img.width()) * f64::from(self.img.height());
+        let mut out = Vec::new();
+        for i in 0..self.files.len() {
+            let (quality, size) = (self.files[i].0, self.files[i].1.len());
+            if quality % 5 == 0 {
+                out.push(CurvePoint {
+                    quality,
+                    bytes: size,
+                    bpp: size as f64 * 8.0 / pixels,
+                    psnr: self.quality(quality, i, measure)?.psnr,
+                });
+            }
+        }
+        Ok(out)
+    }
 }
 
 /// The image as 8-bit grey or RGB without alpha (what JPEG can hold).
@@ -328,13 +440,25 @@ fn eight_bit(img: &DynamicImage) -> DynamicImage {
 pub fn table_csv(t: &RdTable) -> String {
     let mut s = String::from(
         "mode,color,ranks,svdz_bytes,svdz_bpp,svdz_psnr,svdz_ssim,raw_f32_bytes,raw_f32_psnr,\
-         raw_over_svdz,jpeg_quality,jpeg_bytes,jpeg_bpp,jpeg_psnr,jpeg_ssim\n",
+         raw_over_svdz,jpeg_quality,jpeg_bytes,jpeg_bpp,jpeg_psnr,jpeg_ssim,\
+         webp_quality,webp_bytes,webp_bpp,webp_psnr,webp_ssim\n",
     );
     let o = |x: Option<f64>| x.map_or_else(String::new, |v| format!("{v:.4}"));
+    let codec = |m: &Option<CodecMatch>| match m {
+        None => ",,,,".to_string(),
+        Some(m) => format!(
+            "{},{},{:.4},{},{}",
+            m.quality.map_or_else(String::new, |q| q.to_string()),
+            m.bytes,
+            m.bpp,
+            o(m.psnr),
+            o(m.ssim)
+        ),
+    };
     for r in &t.rows {
         let _ = writeln!(
             s,
-            "{},{},{},{},{:.4},{},{},{},{},{:.3},{},{},{:.4},{},{}",
+            "{},{},{},{},{:.4},{},{},{},{},{:.3},{},{}",
             r.mode,
             r.color,
             r.ranks
@@ -349,11 +473,8 @@ pub fn table_csv(t: &RdTable) -> String {
             r.raw_f32_bytes,
             o(r.raw_f32_psnr),
             r.raw_over_svdz,
-            r.jpeg_quality.map_or_else(String::new, |q| q.to_string()),
-            r.jpeg_bytes,
-            r.jpeg_bpp,
-            o(r.jpeg_psnr),
-            o(r.jpeg_ssim)
+            codec(&r.jpeg),
+            codec(&r.webp)
         );
     }
     s
@@ -369,7 +490,7 @@ fn curve(name: &'static str, color: (u8, u8, u8), points: Vec<(f64, f64)>) -> Ra
 }
 
 /// The curves of the table's plot: .svdz rgb and ycbcr (or luma), the budget mode, raw f32
-/// factors, and JPEG's own curve.
+/// factors, and the curves of JPEG and WebP.
 fn curves(t: &RdTable) -> Vec<RateCurve> {
     let pick = |mode: &str, color: &str, raw: bool| -> Vec<(f64, f64)> {
         let mut v: Vec<(f64, f64)> = t
@@ -417,15 +538,19 @@ fn curves(t: &RdTable) -> Vec<RateCurve> {
             (150, 150, 150),
             pick("rank", "luma", true),
         ),
-        curve(
-            "JPEG (image crate)",
-            (20, 140, 60),
-            t.jpeg_curve
-                .iter()
-                .filter_map(|p| p.psnr.map(|y| (p.bpp, y)))
-                .collect(),
-        ),
+        codec_curve("JPEG (libjpeg-turbo)", (20, 140, 60), &t.jpeg_curve),
+        codec_curve("WebP (libwebp)", (230, 130, 0), &t.webp_curve),
     ];
     out.retain(|s| !s.points.is_empty());
     out
+}
+
+/// A reference codec's curve.
+fn codec_curve(name: &'static str, color: (u8, u8, u8), points: &[CurvePoint]) -> RateCurve {
+    let mut v: Vec<(f64, f64)> = points
+        .iter()
+        .filter_map(|p| p.psnr.map(|y| (p.bpp, y)))
+        .collect();
+    v.sort_by(|a, b| a.0.total_cmp(&b.0));
+    curve(name, color, v)
 }

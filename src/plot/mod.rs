@@ -481,6 +481,8 @@ pub struct RateCurve {
 
 /// PSNR against bits per pixel, one line per curve, as an SVG document titled for `title`.
 pub fn rate_plot_svg(title: &str, series: &[RateCurve]) -> String {
+    // Without the font the caption cannot be laid out and the chart would be the empty fallback.
+    register_font();
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (800, 520)).into_drawing_area();

@@ -21,6 +21,7 @@ mod linear_algebra;
 mod manual;
 mod methods;
 mod privacy;
+mod rd;
 mod scale_out;
 mod sharding;
 mod spectrum;
