@@ -85,8 +85,17 @@ def parse_bpp(text):
     return values
 
 
-def load_reference(path, crop):
-    """The image as uint8 (H, W) grey or (H, W, 3) RGB, centre-cropped to at most crop."""
+def parse_shift(text):
+    try:
+        dx, dy = (int(v) for v in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--shift {text!r}: expected DX,DY, e.g. 3,5")
+    return dx, dy
+
+
+def load_reference(path, crop, shift=(0, 0)):
+    """The image as uint8 (H, W) grey or (H, W, 3) RGB, centre-cropped to at most crop, the
+    crop moved by shift = (dx, dy) pixels (kept inside the image)."""
     try:
         im = ImageOps.exif_transpose(Image.open(path))
         im.load()
@@ -105,6 +114,8 @@ def load_reference(path, crop):
             print(f"warning: {path}: {w}×{h} is smaller than --crop {crop[0]}x{crop[1]}; "
                   f"cropping to {cw}×{ch}", file=sys.stderr)
         top, left = (h - ch) // 2, (w - cw) // 2
+        top = min(max(top + shift[1], 0), h - ch)
+        left = min(max(left + shift[0], 0), w - cw)
         arr = arr[top:top + ch, left:left + cw]
     return np.ascontiguousarray(arr)
 
@@ -490,6 +501,10 @@ def main():
     p.add_argument("--bpp", type=parse_bpp, default=[0.25, 0.5, 1.0, 2.0],
                    help="comma-separated bits per pixel for svdimg (default 0.25,0.5,1,2)")
     p.add_argument("--crop", type=parse_crop, help="centre crop WxH, e.g. 1024x768")
+    p.add_argument("--shift", type=parse_shift, default=(0, 0),
+                   help="move the crop by DX,DY pixels, e.g. 3,5: a JPEG source's 8×8 grid then "
+                        "no longer lines up with the test encoders' blocks (an aligned crop of a "
+                        "JPEG lets JPEG re-encode its own blocks almost losslessly at high rates)")
     p.add_argument("--svdimg", default="target/release/svdimg", help="svdimg binary")
     p.add_argument("--no-v1", action="store_true", help="skip the v1 (--global) column")
     p.add_argument("--repeat", type=int, default=1, help="timing runs per point (median)")
@@ -522,7 +537,7 @@ def main():
     except CodecError as e:
         p.error(f"{args.svdimg} does not run: {e}")
 
-    refs = [load_reference(path, args.crop) for path in args.images]  # fail early on a bad image
+    refs = [load_reference(path, args.crop, args.shift) for path in args.images]  # fail early on a bad image
     tmp = None
     if args.work is None:
         tmp = tempfile.TemporaryDirectory(prefix="codec-compare-")
@@ -554,7 +569,7 @@ def main():
         doc = {"schema": "codec-compare/1", "svdimg": args.svdimg, "svdimg_version": version,
                "pillow": Image.__version__, "libjpeg_turbo": features.version("libjpeg_turbo"),
                "libwebp": features.version("webp"), "bpp": args.bpp, "repeat": args.repeat,
-               "crop": args.crop, "v1_missing": state.get("v1_missing"),
+               "crop": args.crop, "shift": args.shift, "v1_missing": state.get("v1_missing"),
                "images": entries, "summary": sum_data}
         args.json.write_text(json.dumps(jsonable(doc), indent=1, ensure_ascii=False) + "\n")
     if args.plot:

@@ -63,14 +63,14 @@ pub fn table_text(t: &RdTable) -> String {
     let _ = writeln!(s, "  WebP: {}", t.encoders.webp);
     let _ = writeln!(
         s,
-        "  {:<5} {:<6} {:>11} {:>8} {:>6} {:>7} {:>6} | {:>8} {:>6} {:>6} | {:>6} {:>8} {:>6} {:>6} | {:>6} {:>8} {:>6} {:>6}",
+        "  {:<6} {:<6} {:>11} {:>8} {:>6} {:>7} {:>6} | {:>8} {:>6} {:>6} | {:>6} {:>8} {:>6} {:>6} | {:>6} {:>8} {:>6} {:>6}",
         "mode", "color", "rank", "bytes", "bpp", "PSNR", "SSIM", "raw f32", "PSNR", "ratio",
         "JPEG q", "bytes", "PSNR", "SSIM", "WebP q", "bytes", "PSNR", "SSIM"
     );
     for r in &t.rows {
         let _ = writeln!(
             s,
-            "  {:<5} {:<6} {:>11} {:>8} {:>6.3} {:>7} {:>6} | {:>8} {:>6} {:>5.1}× | {} | {}",
+            "  {:<6} {:<6} {:>11} {:>8} {:>6.3} {:>7} {:>6} | {} | {} | {}",
             r.mode,
             r.color,
             ranks(&r.ranks),
@@ -78,9 +78,10 @@ pub fn table_text(t: &RdTable) -> String {
             r.svdz_bpp,
             opt(r.svdz_psnr, 2),
             opt(r.svdz_ssim, 4),
-            r.raw_f32_bytes,
-            opt(r.raw_f32_psnr, 2),
-            r.raw_over_svdz,
+            r.raw_f32.as_ref().map_or_else(
+                || format!("{:>8} {:>6} {:>6}", "-", "-", "-"),
+                |f| format!("{:>8} {:>6} {:>5.1}×", f.bytes, opt(f.psnr, 2), f.over_svdz)
+            ),
             codec(&r.jpeg),
             codec(&r.webp)
         );

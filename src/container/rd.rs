@@ -32,14 +32,26 @@ use crate::stages::planes::{AlphaHandling, AlphaMode, ColorMode};
 use crate::stages::rank::RankSelect;
 use crate::stages::rebuild::reconstruct_at_ranks;
 
+/// The factors of a version-1 row stored as raw f32.
+#[derive(Debug, Clone, Serialize)]
+pub struct RawFactors {
+    /// Bytes: 4 · Σ k·(rows + cols + 1).
+    pub bytes: u64,
+    /// PSNR of the factors unquantized (`None`: identical to the input).
+    pub psnr: Option<f64>,
+    /// bytes / svdz_bytes.
+    pub over_svdz: f64,
+}
+
 /// One row of the table.
 #[derive(Debug, Clone, Serialize)]
 pub struct RdRow {
-    /// "rank" (a fixed rank at the default tolerance) or "bpp" (the budget mode).
+    /// "rank" (version 1 at a fixed rank and the default tolerance), "bpp" (version 1's budget
+    /// mode) or "blocks" (version 2, the block codec, at a budget).
     pub mode: &'static str,
-    /// "rgb" or "ycbcr".
+    /// "rgb", "ycbcr" or "luma" (version 2: "ycbcr" at 4:2:0, or "luma").
     pub color: &'static str,
-    /// The rank of every plane.
+    /// Version 1: the rank of every plane; version 2: the terms of every plane.
     pub ranks: Vec<usize>,
     /// Bytes of the `.svdz` file.
     pub svdz_bytes: usize,
@@ -49,12 +61,8 @@ pub struct RdRow {
     pub svdz_psnr: Option<f64>,
     /// SSIM of its decoded pixels.
     pub svdz_ssim: Option<f64>,
-    /// Bytes of the same factors as raw f32: 4 · Σ k·(rows + cols + 1).
-    pub raw_f32_bytes: u64,
-    /// PSNR of the same factors unquantized.
-    pub raw_f32_psnr: Option<f64>,
-    /// raw_f32_bytes / svdz_bytes.
-    pub raw_over_svdz: f64,
+    /// Version 1: the same factors as raw f32 (`None` for version-2 rows).
+    pub raw_f32: Option<RawFactors>,
     /// libjpeg-turbo's JPEG matched to the `.svdz` size (`None`: it cannot hold the image).
     pub jpeg: Option<CodecMatch>,
     /// libwebp's lossy WebP matched to the `.svdz` size (`None`: it cannot hold the image).
@@ -278,9 +286,11 @@ pub fn rate_distortion(
                 svdz_bpp: bytes.len() as f64 * 8.0 / pixels,
                 svdz_psnr: svdz.psnr,
                 svdz_ssim: svdz.ssim,
-                raw_f32_bytes: raw_bytes,
-                raw_f32_psnr: raw_q.psnr,
-                raw_over_svdz: raw_bytes as f64 / bytes.len() as f64,
+                raw_f32: Some(RawFactors {
+                    bytes: raw_bytes,
+                    psnr: raw_q.psnr,
+                    over_svdz: raw_bytes as f64 / bytes.len() as f64,
+                }),
                 jpeg: jpeg.matched(bytes.len(), &measure)?,
                 webp: webp.matched(bytes.len(), &measure)?,
             };
@@ -292,6 +302,29 @@ pub fn rate_distortion(
         }
     }
     rows.extend(budget_rows);
+    for &bpp in at_bpp {
+        let enc = super::blocks::encode_image(
+            &img,
+            &super::blocks::BlockOptions {
+                target: super::blocks::Target::BitsPerPixel(bpp),
+                ..super::blocks::BlockOptions::default()
+            },
+        )?;
+        let q = measure(&enc.file.reconstruct());
+        let n = enc.bytes.len();
+        rows.push(RdRow {
+            mode: "blocks",
+            color: if channels == 3 { "ycbcr" } else { "luma" },
+            ranks: enc.file.terms(),
+            svdz_bytes: n,
+            svdz_bpp: n as f64 * 8.0 / pixels,
+            svdz_psnr: q.psnr,
+            svdz_ssim: q.ssim,
+            raw_f32: None,
+            jpeg: jpeg.matched(n, &measure)?,
+            webp: webp.matched(n, &measure)?,
+        });
+    }
     let grey = channels == 1;
     Ok(RdTable {
         schema: "svdimg.rd/3",
@@ -456,9 +489,19 @@ pub fn table_csv(t: &RdTable) -> String {
         ),
     };
     for r in &t.rows {
+        let (raw_bytes, raw_psnr, raw_ratio) = r.raw_f32.as_ref().map_or_else(
+            || (String::new(), String::new(), String::new()),
+            |f| {
+                (
+                    f.bytes.to_string(),
+                    o(f.psnr),
+                    format!("{:.3}", f.over_svdz),
+                )
+            },
+        );
         let _ = writeln!(
             s,
-            "{},{},{},{},{:.4},{},{},{},{},{:.3},{},{}",
+            "{},{},{},{},{:.4},{},{},{},{},{},{},{}",
             r.mode,
             r.color,
             r.ranks
@@ -470,9 +513,9 @@ pub fn table_csv(t: &RdTable) -> String {
             r.svdz_bpp,
             o(r.svdz_psnr),
             o(r.svdz_ssim),
-            r.raw_f32_bytes,
-            o(r.raw_f32_psnr),
-            r.raw_over_svdz,
+            raw_bytes,
+            raw_psnr,
+            raw_ratio,
             codec(&r.jpeg),
             codec(&r.webp)
         );
@@ -499,9 +542,9 @@ fn curves(t: &RdTable) -> Vec<RateCurve> {
             .filter(|r| r.mode == mode && r.color == color)
             .filter_map(|r| {
                 if raw {
-                    let bpp =
-                        r.raw_f32_bytes as f64 * 8.0 / (t.header.width * t.header.height) as f64;
-                    r.raw_f32_psnr.map(|p| (bpp, p))
+                    let f = r.raw_f32.as_ref()?;
+                    let bpp = f.bytes as f64 * 8.0 / (t.header.width * t.header.height) as f64;
+                    f.psnr.map(|p| (bpp, p))
                 } else {
                     r.svdz_psnr.map(|p| (r.svdz_bpp, p))
                 }
@@ -527,6 +570,16 @@ fn curves(t: &RdTable) -> Vec<RateCurve> {
             ".svdz luma, --bpp",
             (120, 40, 170),
             pick("bpp", "luma", false),
+        ),
+        curve(
+            ".svdz v2 (blocks)",
+            (0, 0, 0),
+            pick("blocks", "ycbcr", false),
+        ),
+        curve(
+            ".svdz v2 (blocks), luma",
+            (0, 0, 0),
+            pick("blocks", "luma", false),
         ),
         curve(
             "raw f32 factors (rgb)",

@@ -111,9 +111,15 @@ fn rd_matches_every_svdz_row_with_jpeg_and_webp() {
     let rows = j["rows"].as_array().expect("rows");
     assert_eq!(
         rows.len(),
-        2 * 3 + 2,
-        "rgb and ycbcr at 3 ranks, then 2 bpp rows"
+        2 * 3 + 2 + 1,
+        "rgb and ycbcr at 3 ranks, then 2 bpp rows, then the version-2 row"
     );
+    let blocks: Vec<_> = rows.iter().filter(|r| r["mode"] == "blocks").collect();
+    assert_eq!(blocks.len(), 1);
+    for r in blocks {
+        assert!(r["raw_f32"].is_null() && r["color"] == "ycbcr");
+        assert!(r["svdz_bpp"].as_f64().expect("bpp") <= 1.5 + 1e-9, "{r}");
+    }
     let mut fitted = 0;
     for r in rows {
         let svdz = r["svdz_bytes"].as_u64().expect("bytes");

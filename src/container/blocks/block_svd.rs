@@ -1,39 +1,52 @@
-//! The SVD of one small square block (4×4 to 32×32) by one-sided Jacobi rotations, in f64.
+//! The SVD of one small square block (4×4 to 32×32) by one-sided Jacobi rotations, in f32.
 //!
 //! A general dense SVD call costs more in set-up than the whole factorization of an 8×8 block;
-//! Hestenes' method rotates pairs of columns of Xᵀ until they are orthogonal, and its columns
-//! are then σ_t·u_t. Only the left vectors and the singular values are needed: the codec refits
+//! Hestenes' method rotates pairs of columns of X until they are orthogonal, and they are then
+//! σ_t·u_t. Only the left vectors and the singular values are needed: the codec refits
 //! each right vector to the quantized left one (`terms`).
 
-/// Rotations stop when every pair's cosine is below this.
-const TOLERANCE: f64 = 1e-12;
-/// Sweeps at most (convergence is quadratic; 8×8 blocks take 5–7).
-const MAX_SWEEPS: usize = 30;
+/// Rotations stop when every pair's cosine is below this: far finer than any quantization step
+/// needs (the codec's finest is ½ on the 0–255 scale), and within reach of single precision.
+const TOLERANCE: f32 = 1e-6;
+/// Sweeps at most (convergence is quadratic; 8×8 blocks take 4–6).
+const MAX_SWEEPS: usize = 20;
 
 /// The singular values (descending) and left singular vectors of the `n × n` row-major block
-/// `x`: returns `(sigma, u)` with `u[t * n + i]` the i-th entry of the t-th vector.
+/// `x` (n = 4, 8, 16 or 32): returns `(sigma, u)` with `u[t * n + i]` the i-th entry of the t-th
+/// vector.
 #[must_use]
 pub fn left_singular(x: &[f64], n: usize) -> (Vec<f64>, Vec<f64>) {
     debug_assert_eq!(x.len(), n * n);
+    match n {
+        4 => jacobi::<4>(x),
+        8 => jacobi::<8>(x),
+        16 => jacobi::<16>(x),
+        32 => jacobi::<32>(x),
+        _ => unreachable!("block sides are 4, 8, 16 or 32"),
+    }
+}
+
+/// One-sided Jacobi in single precision on a block of side `N` known at compile time, so that
+/// the column loops unroll and vectorize.
+fn jacobi<const N: usize>(x: &[f64]) -> (Vec<f64>, Vec<f64>) {
     // Row j of `w` is column j of X; rotating pairs of them (X·V for a product V of plane
     // rotations) until all are orthogonal leaves the columns σ_j·u_j.
-    let mut w = vec![0.0; n * n];
-    for i in 0..n {
-        for j in 0..n {
-            w[j * n + i] = x[i * n + j];
+    let mut w = [[0.0f32; N]; N];
+    for i in 0..N {
+        for j in 0..N {
+            w[j][i] = x[i * N + j] as f32;
         }
+    }
+    let mut norms = [0.0f32; N];
+    for j in 0..N {
+        norms[j] = w[j].iter().map(|v| v * v).sum();
     }
     for _ in 0..MAX_SWEEPS {
         let mut rotated = false;
-        for p in 0..n {
-            for q in p + 1..n {
-                let (mut alpha, mut beta, mut gamma) = (0.0, 0.0, 0.0);
-                for i in 0..n {
-                    let (a, b) = (w[p * n + i], w[q * n + i]);
-                    alpha += a * a;
-                    beta += b * b;
-                    gamma += a * b;
-                }
+        for p in 0..N {
+            for q in p + 1..N {
+                let (alpha, beta) = (norms[p], norms[q]);
+                let gamma: f32 = w[p].iter().zip(&w[q]).map(|(a, b)| a * b).sum();
                 if gamma == 0.0 || gamma.abs() <= TOLERANCE * (alpha * beta).sqrt() {
                     continue;
                 }
@@ -42,36 +55,31 @@ pub fn left_singular(x: &[f64], n: usize) -> (Vec<f64>, Vec<f64>) {
                 let t = zeta.signum() / (zeta.abs() + (1.0 + zeta * zeta).sqrt());
                 let c = 1.0 / (1.0 + t * t).sqrt();
                 let s = c * t;
-                for i in 0..n {
-                    let (a, b) = (w[p * n + i], w[q * n + i]);
-                    w[p * n + i] = c * a - s * b;
-                    w[q * n + i] = s * a + c * b;
+                let (wp, wq) = (w[p], w[q]);
+                for i in 0..N {
+                    w[p][i] = c * wp[i] - s * wq[i];
+                    w[q][i] = s * wp[i] + c * wq[i];
                 }
+                norms[p] = w[p].iter().map(|v| v * v).sum();
+                norms[q] = w[q].iter().map(|v| v * v).sum();
             }
         }
         if !rotated {
             break;
         }
     }
-    // Column j of X·V is σ_j·u_j.
-    let mut order: Vec<(f64, usize)> = (0..n)
-        .map(|j| {
-            let norm = w[j * n..(j + 1) * n]
-                .iter()
-                .map(|v| v * v)
-                .sum::<f64>()
-                .sqrt();
-            (norm, j)
-        })
-        .collect();
+    let mut order: [(f32, usize); N] = [(0.0, 0); N];
+    for (j, o) in order.iter_mut().enumerate() {
+        *o = (norms[j].sqrt(), j);
+    }
     order.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
-    let mut sigma = Vec::with_capacity(n);
-    let mut u = vec![0.0; n * n];
+    let mut sigma = Vec::with_capacity(N);
+    let mut u = vec![0.0; N * N];
     for (t, &(s, j)) in order.iter().enumerate() {
-        sigma.push(s);
+        sigma.push(f64::from(s));
         if s > 0.0 {
-            for i in 0..n {
-                u[t * n + i] = w[j * n + i] / s;
+            for i in 0..N {
+                u[t * N + i] = f64::from(w[j][i] / s);
             }
         }
     }
@@ -103,7 +111,7 @@ mod tests {
             let reference = m.singular_values().expect("svd");
             for t in 0..n {
                 assert!(
-                    (sigma[t] - reference[t]).abs() < 1e-9 * reference[0],
+                    (sigma[t] - reference[t]).abs() < 1e-5 * reference[0],
                     "σ_{t}"
                 );
             }
@@ -115,7 +123,10 @@ mod tests {
                         let proj: f64 = (0..n).map(|r| u[t * n + r] * x[r * n + j]).sum();
                         v += u[t * n + i] * proj;
                     }
-                    assert!((v - x[i * n + j]).abs() < 1e-9, "({i}, {j})");
+                    assert!(
+                        (v - x[i * n + j]).abs() < 5e-3,
+                        "({i}, {j}) in single precision"
+                    );
                 }
             }
         }
@@ -128,7 +139,7 @@ mod tests {
             .map(|k| ((k / n) as f64 - 3.5) * ((k % n) as f64 + 1.0))
             .collect();
         let (sigma, _) = left_singular(&x, n);
-        assert!(sigma[0] > 1.0 && sigma[1] < 1e-9 * sigma[0]);
+        assert!(sigma[0] > 1.0 && sigma[1] < 1e-5 * sigma[0]);
         let (sigma, u) = left_singular(&vec![0.0; n * n], n);
         assert!(sigma.iter().all(|&s| s == 0.0) && u.iter().all(|&v| v == 0.0));
     }

@@ -188,9 +188,16 @@ impl BlockFile {
             out.extend_from_slice(s);
         }
         if let Some(alpha) = &self.alpha {
-            let raw = section::alpha_payload(alpha, self.bit_depth);
-            section::write_section(&mut out, ALPHA_TAG, &raw, section::ZSTD_LEVEL)?;
+            out.extend_from_slice(&alpha_section(alpha, self.bit_depth));
         }
+        debug_assert_eq!(
+            out.len(),
+            file_size(streams)
+                + self
+                    .alpha
+                    .as_ref()
+                    .map_or(0, |a| alpha_section(a, self.bit_depth).len())
+        );
         Ok(out)
     }
 
@@ -345,6 +352,20 @@ impl BlockFile {
     pub fn terms(&self) -> Vec<usize> {
         self.planes.iter().map(|p| p.codes.terms()).collect()
     }
+}
+
+/// The `ALPH` section of `alpha` samples (as version 1 stores it).
+pub(crate) fn alpha_section(alpha: &[u16], bit_depth: u8) -> Vec<u8> {
+    let mut out = Vec::new();
+    let raw = section::alpha_payload(alpha, bit_depth);
+    // zstd fails only on allocation failure; an empty section would then fail to decode.
+    let _ = section::write_section(&mut out, ALPHA_TAG, &raw, section::ZSTD_LEVEL);
+    out
+}
+
+/// Bytes of a file whose planes are coded as `streams`, without its alpha section.
+pub(crate) fn file_size(streams: &[Vec<u8>]) -> usize {
+    21 + PLANE_HEADER * streams.len() + 4 + streams.iter().map(|s| 12 + s.len()).sum::<usize>()
 }
 
 /// Whether `bytes` start like a version-2 file (magic and version byte).
