@@ -1,9 +1,9 @@
 //! `.svdz` version 2: the block-adaptive SVD codec.
 //!
 //! The image becomes full-range BT.601 YCbCr with chroma at half resolution (4:2:0; a grey image
-//! is one plane), each plane is cut into square blocks, and each block is stored as its
-//! quantized mean plus as many quantized rank-one terms of its SVD as are worth their bits
-//! (`terms`): one Lagrangian trade-off for the whole image, so flat blocks get none and detailed
+//! is one plane), each plane is cut into square blocks, and each block is stored as a smooth
+//! base layer (one value per block, interpolated between block centres) plus as many quantized
+//! rank-one terms of the SVD of its difference from the base as are worth their bits (`terms`): one Lagrangian trade-off for the whole image, so flat blocks get none and detailed
 //! ones many. The integers go through an adaptive binary range coder (`range_coder`,
 //! `plane_code`).
 //!
@@ -19,7 +19,7 @@
 //! | 12 | 4 | width W, u32, 1 ..= 2²⁴ |
 //! | 16 | 4 | height H, u32, 1 ..= 2²⁴; W·H at most the reader's pixel limit |
 //! | 20 | 1 | planes P: 1 (grey) or 3 |
-//! | 21 | 10·P | per plane: log₂ of the block side n (2 ..= 5, n = 4 … 32), step Δ (f32), mean step Δ_dc (f32), both in [2⁻⁸, 2¹²], deblocking strength (0 ..= 15) |
+//! | 21 | 10·P | per plane: log₂ of the block side n (2 ..= 5, n = 4 … 32), step Δ (f32), grid step Δ_dc (f32), both in [2⁻⁸, 2¹²], deblocking strength (0 ..= 15) |
 //! | 21 + 10P | 4 | CRC-32 (IEEE) of bytes 0 .. 21 + 10P |
 //!
 //! # Sections
@@ -32,8 +32,8 @@
 //!
 //! # Decoding
 //!
-//! Each block is `q_dc·Δ_dc + Σ_t Δ·a_t·m_tᵀ/‖a_t‖` in single precision, in the order
-//! `terms::add_term` fixes; the plane's block edges are then smoothed (`deblock`); chroma is brought back to full resolution by the triangle filter
+//! Each block is its base layer (the grid `q_dc·Δ_dc` interpolated, `terms::base_block`) plus
+//! `Σ_t Δ·a_t·m_tᵀ/‖a_t‖`, in single precision, in the order `terms::add_term` fixes; the plane's block edges are then smoothed (`deblock`); chroma is brought back to full resolution by the triangle filter
 //! (`ycbcr`), converted to RGB, rounded and clamped to 0–255. The result is bit-identical on
 //! every platform. The reader checks the header before allocating, each section's CRC before
 //! decoding it, and refuses a stream that ends before its last block.

@@ -1,9 +1,9 @@
-//! The coded stream of one plane: its blocks in raster order, each its mean, its terms and their
-//! vectors, through the adaptive range coder with contexts chosen from what the decoder already
-//! knows.
+//! The coded stream of one plane: the base layer's grid values of all blocks in raster order,
+//! then each block's terms and their vectors, through the adaptive range coder with contexts
+//! chosen from what the decoder already knows.
 //!
-//! - Block mean: the difference from the median-edge prediction of the left, upper and upper-left
-//!   means (LOCO-I), one integer context.
+//! - Grid value: the difference from the median-edge prediction of the left, upper and upper-left
+//!   values (LOCO-I), one integer context.
 //! - Terms: before each term a "one more" bit, its context the term's index (0, 1, 2, 3+) and
 //!   the mean rank of the left and upper blocks (0 … 4); a block stops at n terms without a bit.
 //! - Vector entries: integers whose context is the vector (left `a` or right `m`), the expected
@@ -38,7 +38,7 @@ impl Contexts {
     }
 }
 
-/// The median-edge prediction of a block mean from its left, upper and upper-left neighbours.
+/// The median-edge prediction of a grid value from its left, upper and upper-left neighbours.
 fn predict_dc(codes_dc: &[i32], blocks_x: usize, b: usize) -> i32 {
     let (x, y) = (b % blocks_x, b / blocks_x);
     match (x > 0, y > 0) {
@@ -110,6 +110,8 @@ pub fn encode(codes: &BlockCodes) -> Vec<u8> {
     for b in 0..codes.dc.len() {
         let pred = predict_dc(&codes.dc, codes.blocks_x, b);
         put_int(&mut e, &mut c.dc, codes.dc[b] - pred);
+    }
+    for b in 0..codes.dc.len() {
         let nb = neighbour_class(&codes.ranks, codes.blocks_x, b);
         let rank = usize::from(codes.ranks[b]);
         let mut prev_a: Option<i64> = None;
@@ -158,6 +160,11 @@ pub fn decode(bytes: &[u8], n: usize, blocks_x: usize, blocks_y: usize) -> Optio
         let dc = (i64::from(pred) + i64::from(get_int(&mut d, &mut c.dc)))
             .clamp(-i64::from(MAX_DC), i64::from(MAX_DC)) as i32;
         codes.dc.push(dc);
+        if d.overran() {
+            return None;
+        }
+    }
+    for b in 0..count {
         let nb = neighbour_class(&codes.ranks, blocks_x, b);
         let mut rank = 0u8;
         let mut prev_a: Option<i64> = None;

@@ -1,9 +1,12 @@
-//! A plane as square blocks, each its quantized mean plus a few quantized rank-one terms: the
-//! analysis (one small SVD per block, done once), the quantization at a step Δ with a Lagrangian
-//! stop, and the reconstruction every decoder performs.
+//! A plane as square blocks over a smooth base layer, each block the base plus a few quantized
+//! rank-one terms: the analysis (one small SVD per block, done once), the quantization at a step
+//! Δ with a Lagrangian stop, and the reconstruction every decoder performs.
 //!
-//! A block of side n is `mean + Σ_t Δ·a_t·m_tᵀ / ‖a_t‖` where `mean = q_dc·Δ_dc` and `a_t`,
-//! `m_t` are integer vectors of length n. The encoder takes `a_t = round(σ_t·u_t / Δ)` from the
+//! The base layer is a grid of one value per block, `q_dc·Δ_dc`, interpolated bilinearly between
+//! block centres ([`base_block`]): smooth gradients cost no term and leave no block edges. The
+//! encoder fits the grid so that the base has each block's mean, and factorizes each block's
+//! difference from the base. A block of side n is then
+//! `base + Σ_t Δ·a_t·m_tᵀ / ‖a_t‖` where `a_t`, `m_t` are integer vectors of length n. The encoder takes `a_t = round(σ_t·u_t / Δ)` from the
 //! block's SVD and then refits the right vector to the block's remaining error by least squares
 //! (`m_t = round(a_tᵀ·R / (Δ·‖a_t‖))`), so each term also corrects the quantization error of the
 //! ones before it. Both vectors then carry an error of Δ²/12 per entry times the other vector's
@@ -15,7 +18,7 @@ use super::block_svd::left_singular;
 use super::range_coder::MAX_INT;
 use super::ycbcr::Plane;
 
-/// Largest magnitude of a coded block mean (half the coder's largest integer, so that every
+/// Largest magnitude of a coded grid value (half the coder's largest integer, so that every
 /// difference from a prediction is codable).
 pub const MAX_DC: i32 = MAX_INT / 2;
 
@@ -31,8 +34,8 @@ pub struct Analysis {
     pub blocks_y: usize,
     /// Per block, n² samples (row-major), the last block row and column padded by repetition.
     samples: Vec<f32>,
-    /// Per block, its mean.
-    means: Vec<f64>,
+    /// Per block, its value of the base layer's grid (before quantization).
+    grid: Vec<f32>,
     /// Per block, n singular values.
     sigma: Vec<f32>,
     /// Per block, n left vectors of n entries.
@@ -48,7 +51,7 @@ pub struct BlockCodes {
     pub blocks_x: usize,
     /// Blocks down.
     pub blocks_y: usize,
-    /// Per block, its quantized mean.
+    /// Per block, its quantized grid value.
     pub dc: Vec<i32>,
     /// Per block, its number of terms (≤ n).
     pub ranks: Vec<u8>,
@@ -75,62 +78,87 @@ impl BlockCodes {
     }
 }
 
-/// The steps of a plane: Δ for the vectors, Δ_dc for the block means.
+/// The steps of a plane: Δ for the vectors, Δ_dc for the grid values.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Steps {
     /// Step of the vector entries.
     pub step: f32,
-    /// Step of the block means.
+    /// Step of the grid values.
     pub dc_step: f32,
 }
 
 impl Analysis {
-    /// Cuts `plane` into blocks of side `block` and factorizes each.
+    /// Cuts `plane` into blocks of side `block`, fits the grid of the base layer, and
+    /// factorizes each block's difference from it.
     #[must_use]
     pub fn new(plane: &Plane, block: usize) -> Self {
         let (bx, by) = (plane.width.div_ceil(block), plane.height.div_ceil(block));
         let n2 = block * block;
         let rows: Vec<usize> = (0..by).collect();
-        let per_row = crate::parallel::map(&rows, |&row| {
-            let mut samples = Vec::with_capacity(bx * n2);
-            let mut means = Vec::with_capacity(bx);
-            let mut sigma = Vec::with_capacity(bx * block);
-            let mut u = Vec::with_capacity(bx * n2);
-            let mut x = vec![0.0f64; n2];
+        let samples: Vec<f32> = crate::parallel::map(&rows, |&row| {
+            let mut out = Vec::with_capacity(bx * n2);
             for col in 0..bx {
                 for i in 0..block {
                     for j in 0..block {
-                        let v = plane
-                            .at_clamped((col * block + j) as isize, (row * block + i) as isize);
-                        samples.push(v);
-                        x[i * block + j] = f64::from(v);
+                        out.push(
+                            plane
+                                .at_clamped((col * block + j) as isize, (row * block + i) as isize),
+                        );
                     }
                 }
-                let mean = x.iter().sum::<f64>() / n2 as f64;
-                x.iter_mut().for_each(|v| *v -= mean);
+            }
+            out
+        })
+        .concat();
+        let means: Vec<f32> = samples
+            .chunks_exact(n2)
+            .map(|b| (b.iter().map(|&v| f64::from(v)).sum::<f64>() / n2 as f64) as f32)
+            .collect();
+        // The grid whose interpolation has the blocks' means (two corrections suffice: a block
+        // holds over half of its own grid value's weight).
+        let mut grid = means.clone();
+        for _ in 0..GRID_FIT_ROUNDS {
+            let base_means = crate::parallel::map(&rows, |&row| {
+                let mut base = vec![0.0f32; n2];
+                (0..bx)
+                    .map(|col| {
+                        base_block(&grid, bx, by, block, col, row, &mut base);
+                        (base.iter().map(|&v| f64::from(v)).sum::<f64>() / n2 as f64) as f32
+                    })
+                    .collect::<Vec<f32>>()
+            })
+            .concat();
+            for ((g, m), b) in grid.iter_mut().zip(&means).zip(base_means) {
+                *g += m - b;
+            }
+        }
+        let per_row = crate::parallel::map(&rows, |&row| {
+            let mut sigma = Vec::with_capacity(bx * block);
+            let mut u = Vec::with_capacity(bx * n2);
+            let mut base = vec![0.0f32; n2];
+            let mut x = vec![0.0f64; n2];
+            for col in 0..bx {
+                let b = row * bx + col;
+                base_block(&grid, bx, by, block, col, row, &mut base);
+                for (k, v) in x.iter_mut().enumerate() {
+                    *v = f64::from(samples[b * n2 + k]) - f64::from(base[k]);
+                }
                 let (s, vecs) = left_singular(&x, block);
-                means.push(mean);
                 sigma.extend(s.iter().map(|&v| v as f32));
                 u.extend(vecs.iter().map(|&v| v as f32));
             }
-            (samples, means, sigma, u)
+            (sigma, u)
         });
-        let mut a = Analysis {
+        let (sigma, u): (Vec<Vec<f32>>, Vec<Vec<f32>>) = per_row.into_iter().unzip();
+        Analysis {
             block,
             blocks_x: bx,
             blocks_y: by,
-            samples: Vec::with_capacity(bx * by * n2),
-            means: Vec::with_capacity(bx * by),
-            sigma: Vec::with_capacity(bx * by * block),
-            u: Vec::with_capacity(bx * by * n2),
-        };
-        for (s, m, g, u) in per_row {
-            a.samples.extend(s);
-            a.means.extend(m);
-            a.sigma.extend(g);
-            a.u.extend(u);
+            samples,
+            grid,
+            sigma: sigma.concat(),
+            u: u.concat(),
         }
-        a
     }
 
     /// Quantizes every block at `steps`, keeping a term while the squared error it removes is at
@@ -139,21 +167,31 @@ impl Analysis {
     #[must_use]
     pub fn quantize(&self, steps: Steps, lambda: f64) -> (BlockCodes, f64) {
         let n = self.block;
+        let dc: Vec<i32> = self
+            .grid
+            .iter()
+            .map(|&g| {
+                ((f64::from(g) / f64::from(steps.dc_step)).round() as i64)
+                    .clamp(-i64::from(MAX_DC), i64::from(MAX_DC)) as i32
+            })
+            .collect();
+        let grid = dequantized_grid(&dc, steps);
         let rows: Vec<usize> = (0..self.blocks_y).collect();
         let per_row = crate::parallel::map(&rows, |&row| {
             let mut codes = BlockCodes::new(n, self.blocks_x, 1);
             let mut err = 0.0;
             let mut recon = vec![0.0f32; n * n];
             for col in 0..self.blocks_x {
+                base_block(&grid, self.blocks_x, self.blocks_y, n, col, row, &mut recon);
                 let b = row * self.blocks_x + col;
                 err += self.quantize_block(b, steps, lambda, &mut recon, &mut codes);
             }
             (codes, err)
         });
         let mut codes = BlockCodes::new(n, self.blocks_x, self.blocks_y);
+        codes.dc = dc;
         let mut err = 0.0;
         for (c, e) in per_row {
-            codes.dc.extend(c.dc);
             codes.ranks.extend(c.ranks);
             codes.values.extend(c.values);
             err += e;
@@ -171,10 +209,6 @@ impl Analysis {
     ) -> f64 {
         let n = self.block;
         let x = &self.samples[b * n * n..(b + 1) * n * n];
-        let dc = ((self.means[b] / f64::from(steps.dc_step)).round() as i64)
-            .clamp(-i64::from(MAX_DC), i64::from(MAX_DC)) as i32;
-        codes.dc.push(dc);
-        recon.fill(dc as f32 * steps.dc_step);
         let mut err = squared_error(x, recon);
         let sigma = &self.sigma[b * n..(b + 1) * n];
         let u = &self.u[b * n * n..(b + 1) * n * n];
@@ -229,6 +263,53 @@ impl Analysis {
     }
 }
 
+/// Rounds of the encoder's fit of the base layer's grid to the block means.
+const GRID_FIT_ROUNDS: usize = 2;
+
+/// The base layer's grid values of quantized `dc` codes.
+fn dequantized_grid(dc: &[i32], steps: Steps) -> Vec<f32> {
+    dc.iter().map(|&q| q as f32 * steps.dc_step).collect()
+}
+
+/// The base layer over block (`col`, `row`) of a `bx × by` grid of side-`n` blocks, into `out`
+/// (n² samples, row-major): the grid values, one per block centre, interpolated bilinearly
+/// (clamped at the grid's edges). Single precision, in this order, in every decoder.
+pub fn base_block(
+    grid: &[f32],
+    bx: usize,
+    by: usize,
+    n: usize,
+    col: usize,
+    row: usize,
+    out: &mut [f32],
+) {
+    let half = n / 2;
+    let nf = n as f32;
+    // For sample k of a block: the lower grid index (relative: −1 or 0) and the weight of the
+    // upper one.
+    let along = |k: usize| -> (isize, f32) {
+        let f = (k as f32 + 0.5) / nf - 0.5;
+        if k < half {
+            (-1, 1.0 + f)
+        } else {
+            (0, f)
+        }
+    };
+    let clampx = |c: isize| c.clamp(0, bx as isize - 1) as usize;
+    let clampy = |r: isize| r.clamp(0, by as isize - 1) as usize;
+    for i in 0..n {
+        let (dy, fy) = along(i);
+        let (r0, r1) = (clampy(row as isize + dy), clampy(row as isize + dy + 1));
+        for j in 0..n {
+            let (dx, fx) = along(j);
+            let (c0, c1) = (clampx(col as isize + dx), clampx(col as isize + dx + 1));
+            let top = (1.0 - fx) * grid[r0 * bx + c0] + fx * grid[r0 * bx + c1];
+            let bottom = (1.0 - fx) * grid[r1 * bx + c0] + fx * grid[r1 * bx + c1];
+            out[i * n + j] = (1.0 - fy) * top + fy * bottom;
+        }
+    }
+}
+
 fn quantize(v: f64) -> i32 {
     (v.round() as i64).clamp(-i64::from(MAX_INT), i64::from(MAX_INT)) as i32
 }
@@ -280,11 +361,12 @@ pub fn reconstruct(codes: &BlockCodes, steps: Steps, width: usize, height: usize
     let n = codes.block;
     let mut plane = Plane::zeros(width, height);
     let mut block = vec![0.0f32; n * n];
+    let grid = dequantized_grid(&codes.dc, steps);
     let mut at = 0;
     for by in 0..codes.blocks_y {
         for bx in 0..codes.blocks_x {
             let b = by * codes.blocks_x + bx;
-            block.fill(codes.dc[b] as f32 * steps.dc_step);
+            base_block(&grid, codes.blocks_x, codes.blocks_y, n, bx, by, &mut block);
             for _ in 0..codes.ranks[b] {
                 let (a, m) = codes.values[at..at + 2 * n].split_at(n);
                 add_term(&mut block, n, a, m, steps.step);
