@@ -12,8 +12,8 @@ use svdimg::{DecodeLimits, RandomizedParams};
 const GIF_DEFAULTS: AnimationDefaults = AnimationDefaults::DEFAULT;
 
 use super::parse::{
-    parse_energy, parse_file_size, parse_non_negative, parse_positive, parse_quality, parse_rank,
-    parse_rank_list, parse_shard, parse_size, RankListArg, RankValue,
+    parse_block_side, parse_energy, parse_file_size, parse_non_negative, parse_positive,
+    parse_quality, parse_rank, parse_rank_list, parse_shard, parse_size, RankListArg, RankValue,
 };
 
 /// Compress images by truncated singular value decomposition.
@@ -189,7 +189,7 @@ pub struct CompressArgs {
     pub global: bool,
     /// .svdz only: the block codec's block side (4, 8, 16 or 32); default: the best of 4, 8 and
     /// 16 for each plane.
-    #[arg(long, value_name = "N", conflicts_with = "global")]
+    #[arg(long, value_name = "N", conflicts_with = "global", value_parser = parse_block_side)]
     pub block_size: Option<usize>,
     /// Output name template. Placeholders: {stem} (input name without extension), {name} (input
     /// file name), {rank} (the rank, or ranks joined by '-'), {ext} (--format), {color}, {method}.

@@ -45,6 +45,14 @@ pub fn parse_non_negative(s: &str) -> Result<f64, String> {
     }
 }
 
+/// A block side of the block codec: 4, 8, 16 or 32.
+pub fn parse_block_side(s: &str) -> Result<usize, String> {
+    match s.trim().parse::<usize>() {
+        Ok(n @ (4 | 8 | 16 | 32)) => Ok(n),
+        _ => Err(format!("block side {s} is not 4, 8, 16 or 32")),
+    }
+}
+
 /// A quality of the block codec, 1–100.
 pub fn parse_quality(s: &str) -> Result<f64, String> {
     let q = parse_non_negative(s)?;

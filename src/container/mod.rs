@@ -77,6 +77,8 @@ mod info;
 mod quant;
 #[cfg(feature = "plots")]
 pub mod rd;
+#[cfg(feature = "plots")]
+mod rd_table;
 mod reconstruct;
 #[cfg(feature = "plots")]
 pub mod reference_codecs;
