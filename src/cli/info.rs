@@ -3,7 +3,7 @@
 use std::fmt::Write as _;
 
 use svdimg::container::blocks::BlockInfo;
-use svdimg::container::{info_file, rank_map_file, FileInfo, SvdzFileOptions, SvdzInfo};
+use svdimg::container::{info_file, info_with_rank_map, FileInfo, SvdzFileOptions, SvdzInfo};
 use svdimg::AlphaHandling;
 
 use super::args::InfoArgs;
@@ -26,12 +26,9 @@ pub fn run(args: &InfoArgs) -> Exit {
     run::run_and_emit(
         &args.input,
         &flags,
-        |_| {
-            let info = info_file(&args.input, &limits)?;
-            if let Some(map) = &args.rank_map {
-                rank_map_file(&args.input, map, &file_opts)?;
-            }
-            Ok(info)
+        |_| match &args.rank_map {
+            Some(map) => info_with_rank_map(&args.input, map, &file_opts),
+            None => info_file(&args.input, &limits),
         },
         |_| &[],
         info_text,

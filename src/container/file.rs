@@ -186,18 +186,23 @@ pub fn info_file(input: &Path, limits: &DecodeLimits) -> Result<SvdzInfo> {
     describe(&bytes, limits, Some(input.display().to_string()))
 }
 
-/// Draws where the bits of the version-2 file `input` went (its first plane's terms per block,
-/// see [`blocks::rank_map_image`]) into the image file `output`.
-pub fn rank_map_file(input: &Path, output: &Path, opts: &SvdzFileOptions) -> Result<Vec<String>> {
-    OutputFormat::from_path(output)?;
-    check_output(Some(input), output, opts.overwrite)?;
-    let (file, _) = read_any(input, &opts.limits)?;
-    let AnyFile::Blocks(b) = file else {
+/// Describes the version-2 file `input` as [`info_file`] does, reading it once, and draws where
+/// its bits went (its first plane's terms per block, see [`blocks::rank_map_image`]) into the
+/// image file `map`.
+pub fn info_with_rank_map(input: &Path, map: &Path, opts: &SvdzFileOptions) -> Result<SvdzInfo> {
+    OutputFormat::from_path(map)?;
+    check_output(Some(input), map, opts.overwrite)?;
+    let bytes = read_bounded(input, &opts.limits)?;
+    if !blocks::is_block_file(&bytes) {
         return Err(Error::Parameter(
             "a rank map needs a version-2 (block) file; version 1 has one rank per plane".into(),
         ));
-    };
-    write_image(&blocks::rank_map_image(&b), output, opts.overwrite).map_err(Error::about(output))
+    }
+    let parsed = BlockFile::parse(&bytes, &opts.limits)?;
+    write_image(&blocks::rank_map_image(&parsed.file), map, opts.overwrite)
+        .map_err(Error::about(map))?;
+    let name = Some(input.display().to_string());
+    Ok(SvdzInfo::Blocks(BlockInfo::new(&parsed, bytes.len(), name)))
 }
 
 /// Cuts the `.svdz` file `input` as `to` says and writes the result to `output`, which must end

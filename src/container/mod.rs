@@ -94,8 +94,8 @@ pub use compress::{
     SvdzReport,
 };
 pub use file::{
-    decompress_file, info_file, rank_map_file, truncate_file, DecompressReport, SvdzFileOptions,
-    SvdzInfo, TruncateReport, TruncateTo,
+    decompress_file, info_file, info_with_rank_map, truncate_file, DecompressReport,
+    SvdzFileOptions, SvdzInfo, TruncateReport, TruncateTo,
 };
 pub use header::{Header, MAGIC, VERSION};
 pub use info::{FileInfo, PlaneInfo};

@@ -157,11 +157,16 @@ impl BlockFile {
     pub fn encode(&self) -> Result<Vec<u8>> {
         let streams: Vec<Vec<u8>> =
             crate::parallel::map(&self.planes, |p| plane_code::encode(&p.codes));
-        self.encode_with(&streams)
+        let alpha = match &self.alpha {
+            Some(a) => alpha_section(a, self.bit_depth)?,
+            None => Vec::new(),
+        };
+        self.encode_with(&streams, &alpha)
     }
 
-    /// Encodes the file around already coded plane streams.
-    pub(crate) fn encode_with(&self, streams: &[Vec<u8>]) -> Result<Vec<u8>> {
+    /// Encodes the file around already coded plane streams and its `ALPH` section (empty
+    /// without alpha).
+    pub(crate) fn encode_with(&self, streams: &[Vec<u8>], alpha: &[u8]) -> Result<Vec<u8>> {
         let mut out = Vec::new();
         out.extend_from_slice(MAGIC);
         out.push(VERSION);
@@ -187,17 +192,8 @@ impl BlockFile {
             out.extend_from_slice(&crc32fast::hash(s).to_le_bytes());
             out.extend_from_slice(s);
         }
-        if let Some(alpha) = &self.alpha {
-            out.extend_from_slice(&alpha_section(alpha, self.bit_depth));
-        }
-        debug_assert_eq!(
-            out.len(),
-            file_size(streams)
-                + self
-                    .alpha
-                    .as_ref()
-                    .map_or(0, |a| alpha_section(a, self.bit_depth).len())
-        );
+        out.extend_from_slice(alpha);
+        debug_assert_eq!(out.len(), file_size(streams) + alpha.len());
         Ok(out)
     }
 
@@ -355,12 +351,11 @@ impl BlockFile {
 }
 
 /// The `ALPH` section of `alpha` samples (as version 1 stores it).
-pub(crate) fn alpha_section(alpha: &[u16], bit_depth: u8) -> Vec<u8> {
+pub(crate) fn alpha_section(alpha: &[u16], bit_depth: u8) -> Result<Vec<u8>> {
     let mut out = Vec::new();
     let raw = section::alpha_payload(alpha, bit_depth);
-    // zstd fails only on allocation failure; an empty section would then fail to decode.
-    let _ = section::write_section(&mut out, ALPHA_TAG, &raw, section::ZSTD_LEVEL);
-    out
+    section::write_section(&mut out, ALPHA_TAG, &raw, section::ZSTD_LEVEL)?;
+    Ok(out)
 }
 
 /// Bytes of a file whose planes are coded as `streams`, without its alpha section.

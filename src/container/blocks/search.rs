@@ -154,12 +154,12 @@ struct Analysed {
     planes: Vec<(usize, usize, Vec<Analysis>)>,
     originals: Vec<Plane>,
     alpha: Option<Vec<u16>>,
-    /// Bytes of the alpha section (0 without alpha).
-    alpha_section: usize,
+    /// The `ALPH` section, compressed once (empty without alpha).
+    alpha_section: Vec<u8>,
 }
 
 impl Analysed {
-    fn new(img: &DynamicImage, sides: &[usize]) -> Self {
+    fn new(img: &DynamicImage, sides: &[usize]) -> Result<Self> {
         let s = split(img);
         let jobs: Vec<(usize, usize)> = (0..s.planes.len())
             .flat_map(|p| sides.iter().map(move |&n| (p, n)))
@@ -173,25 +173,24 @@ impl Analysed {
         for (&(p, _), a) in jobs.iter().zip(analyses) {
             planes[p].2.push(a);
         }
-        Analysed {
+        Ok(Analysed {
             width: img.width(),
             height: img.height(),
             bit_depth: s.bit_depth,
             planes,
             originals: s.planes,
-            alpha_section: s
-                .alpha
-                .as_ref()
-                .map_or(0, |a| super::alpha_section(a, s.bit_depth).len()),
+            alpha_section: match &s.alpha {
+                Some(a) => super::alpha_section(a, s.bit_depth)?,
+                None => Vec::new(),
+            },
             alpha: s.alpha,
-        }
+        })
     }
 
-    /// The file at quality `q`, with its coded plane streams.
-    /// The file at quality `q` with its size, and the side index of each plane.
+    /// The file at Y's step `step` with its size, and the side index of each plane.
     fn trial(&self, step: f64, fixed: Option<&[usize]>) -> (Trial, Vec<usize>) {
         let (file, streams, sides) = self.at_step(step as f32, fixed);
-        let size = super::file_size(&streams) + self.alpha_section;
+        let size = super::file_size(&streams) + self.alpha_section.len();
         ((file, streams, size), sides)
     }
 
@@ -330,7 +329,7 @@ pub fn encode_image(img: &DynamicImage, opts: &BlockOptions) -> Result<BlockEnco
         ));
     }
     opts.target.validate()?;
-    let analysed = Analysed::new(img, &opts.sides);
+    let analysed = Analysed::new(img, &opts.sides)?;
     let finish = |(mut file, streams, _): Trial| -> Result<(BlockFile, Vec<u8>)> {
         // The deblocking strength changes no byte but the header's: chosen once, for the file
         // kept.
@@ -345,7 +344,7 @@ pub fn encode_image(img: &DynamicImage, opts: &BlockOptions) -> Result<BlockEnco
         for (p, s) in file.planes.iter_mut().zip(strengths) {
             p.deblock = s;
         }
-        let bytes = file.encode_with(&streams)?;
+        let bytes = file.encode_with(&streams, &analysed.alpha_section)?;
         Ok((file, bytes))
     };
     let (quality, chosen, over_budget) = match opts.target.budget_bytes(img.width(), img.height()) {

@@ -180,11 +180,19 @@ impl Analysis {
         let per_row = crate::parallel::map(&rows, |&row| {
             let mut codes = BlockCodes::new(n, self.blocks_x, 1);
             let mut err = 0.0;
-            let mut recon = vec![0.0f32; n * n];
+            let mut scratch = Scratch::new(n);
             for col in 0..self.blocks_x {
-                base_block(&grid, self.blocks_x, self.blocks_y, n, col, row, &mut recon);
+                base_block(
+                    &grid,
+                    self.blocks_x,
+                    self.blocks_y,
+                    n,
+                    col,
+                    row,
+                    &mut scratch.recon,
+                );
                 let b = row * self.blocks_x + col;
-                err += self.quantize_block(b, steps, lambda, &mut recon, &mut codes);
+                err += self.quantize_block(b, steps, lambda, &mut scratch, &mut codes);
             }
             (codes, err)
         });
@@ -204,19 +212,17 @@ impl Analysis {
         b: usize,
         steps: Steps,
         lambda: f64,
-        recon: &mut [f32],
+        scratch: &mut Scratch,
         codes: &mut BlockCodes,
     ) -> f64 {
         let n = self.block;
         let x = &self.samples[b * n * n..(b + 1) * n * n];
+        let Scratch { recon, trial, a, m } = scratch;
         let mut err = squared_error(x, recon);
         let sigma = &self.sigma[b * n..(b + 1) * n];
         let u = &self.u[b * n * n..(b + 1) * n * n];
         let step = f64::from(steps.step);
         let mut rank = 0u8;
-        let mut a = vec![0i32; n];
-        let mut m = vec![0i32; n];
-        let mut trial = vec![0.0f32; n * n];
         for t in 0..n {
             let s = f64::from(sigma[t]);
             if s < 0.5 * step {
@@ -246,20 +252,40 @@ impl Analysis {
                 break;
             }
             trial.copy_from_slice(recon);
-            add_term(&mut trial, n, &a, &m, steps.step);
-            let trial_err = squared_error(x, &trial);
-            let bits = vector_bits(&a) + vector_bits(&m) + 1.0;
+            add_term(trial, n, a, m, steps.step);
+            let trial_err = squared_error(x, trial);
+            let bits = vector_bits(a) + vector_bits(m) + 1.0;
             if err - trial_err < lambda * bits {
                 break;
             }
-            recon.copy_from_slice(&trial);
+            recon.copy_from_slice(trial);
             err = trial_err;
-            codes.values.extend_from_slice(&a);
-            codes.values.extend_from_slice(&m);
+            codes.values.extend_from_slice(a);
+            codes.values.extend_from_slice(m);
             rank += 1;
         }
         codes.ranks.push(rank);
         err
+    }
+}
+
+/// A row's working buffers for [`Analysis::quantize_block`]: the block as decoded so far
+/// (starting as its base layer), a candidate with one more term, and that term's vectors.
+struct Scratch {
+    recon: Vec<f32>,
+    trial: Vec<f32>,
+    a: Vec<i32>,
+    m: Vec<i32>,
+}
+
+impl Scratch {
+    fn new(n: usize) -> Self {
+        Scratch {
+            recon: vec![0.0; n * n],
+            trial: vec![0.0; n * n],
+            a: vec![0; n],
+            m: vec![0; n],
+        }
     }
 }
 
