@@ -40,6 +40,7 @@
 
 mod block_svd;
 mod compress;
+mod cosine;
 mod deblock;
 mod image_planes;
 mod info;

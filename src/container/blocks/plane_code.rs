@@ -20,12 +20,24 @@ use super::terms::{BlockCodes, MAX_DC};
 const MAGNITUDES: usize = 6;
 /// Classes of the previous entry's magnitude.
 const PREVIOUS: usize = 3;
+/// Frequency bands of a cosine coefficient: 0, 1, 2–3, 4–7, 8 and up.
+const BANDS: usize = 5;
+
+fn band(k: usize) -> usize {
+    match k {
+        0 => 0,
+        1 => 1,
+        2 | 3 => 2,
+        4..=7 => 3,
+        _ => 4,
+    }
+}
 
 /// All contexts of a plane's stream, fresh at the start of every plane.
 struct Contexts {
     dc: IntContext,
     more: [[Bit; 5]; 4],
-    entries: [[[IntContext; PREVIOUS]; MAGNITUDES]; 2],
+    entries: [[[[IntContext; PREVIOUS]; MAGNITUDES]; BANDS]; 2],
 }
 
 impl Contexts {
@@ -33,7 +45,7 @@ impl Contexts {
         Box::new(Contexts {
             dc: IntContext::default(),
             more: [[Bit::default(); 5]; 4],
-            entries: [[[IntContext::default(); PREVIOUS]; MAGNITUDES]; 2],
+            entries: [[[[IntContext::default(); PREVIOUS]; MAGNITUDES]; BANDS]; 2],
         })
     }
 }
@@ -136,8 +148,8 @@ pub fn encode(codes: &BlockCodes) -> Vec<u8> {
 fn put_vector(e: &mut Encoder, c: &mut Contexts, kind: usize, class: usize, v: &[i32]) {
     let mut prev = 0;
     let mut signed = kind == 1;
-    for &q in v {
-        let ctx = &mut c.entries[kind][class][previous_class(prev)];
+    for (k, &q) in v.iter().enumerate() {
+        let ctx = &mut c.entries[kind][band(k)][class][previous_class(prev)];
         put_int_signed(e, ctx, q, signed);
         signed |= q != 0;
         prev = q;
@@ -192,8 +204,8 @@ pub fn decode(bytes: &[u8], n: usize, blocks_x: usize, blocks_y: usize) -> Optio
 fn get_vector(d: &mut Decoder<'_>, c: &mut Contexts, kind: usize, class: usize, v: &mut [i32]) {
     let mut prev = 0;
     let mut signed = kind == 1;
-    for q in v.iter_mut() {
-        let ctx = &mut c.entries[kind][class][previous_class(prev)];
+    for (k, q) in v.iter_mut().enumerate() {
+        let ctx = &mut c.entries[kind][band(k)][class][previous_class(prev)];
         *q = get_int_signed(d, ctx, signed).clamp(-MAX_INT, MAX_INT);
         signed |= *q != 0;
         prev = *q;

@@ -15,6 +15,7 @@
 //! The sign is fixed by the first nonzero entry of `a_t`, which is positive.
 
 use super::block_svd::left_singular;
+use super::cosine;
 use super::range_coder::MAX_INT;
 use super::ycbcr::Plane;
 
@@ -217,7 +218,15 @@ impl Analysis {
     ) -> f64 {
         let n = self.block;
         let x = &self.samples[b * n * n..(b + 1) * n * n];
-        let Scratch { recon, trial, a, m } = scratch;
+        let Scratch {
+            recon,
+            trial,
+            a,
+            m,
+            spatial,
+            coef,
+            a_shape,
+        } = scratch;
         let mut err = squared_error(x, recon);
         let sigma = &self.sigma[b * n..(b + 1) * n];
         let u = &self.u[b * n * n..(b + 1) * n * n];
@@ -229,8 +238,12 @@ impl Analysis {
                 break;
             }
             let ut = &u[t * n..(t + 1) * n];
-            for i in 0..n {
-                a[i] = quantize(s * f64::from(ut[i]) / step);
+            for (c, &v) in spatial.iter_mut().zip(ut) {
+                *c = s * f64::from(v) / step;
+            }
+            cosine::forward(spatial, coef);
+            for (q, &c) in a.iter_mut().zip(coef.iter()) {
+                *q = quantize(c);
             }
             if let Some(first) = a.iter().find(|&&v| v != 0) {
                 if *first < 0 {
@@ -240,13 +253,17 @@ impl Analysis {
                 break;
             }
             let norm = (a.iter().map(|&v| i64::from(v) * i64::from(v)).sum::<i64>() as f64).sqrt();
-            for (j, mj) in m.iter_mut().enumerate() {
+            cosine::inverse(a, 1.0, a_shape);
+            for (j, mj) in spatial.iter_mut().enumerate() {
                 let mut dot = 0.0;
-                for i in 0..n {
-                    dot +=
-                        f64::from(a[i]) * (f64::from(x[i * n + j]) - f64::from(recon[i * n + j]));
+                for (i, &ai) in a_shape.iter().enumerate() {
+                    dot += f64::from(ai) * (f64::from(x[i * n + j]) - f64::from(recon[i * n + j]));
                 }
-                *mj = quantize(dot / (step * norm));
+                *mj = dot / (step * norm);
+            }
+            cosine::forward(spatial, coef);
+            for (q, &c) in m.iter_mut().zip(coef.iter()) {
+                *q = quantize(c);
             }
             if m.iter().all(|&v| v == 0) {
                 break;
@@ -276,6 +293,9 @@ struct Scratch {
     trial: Vec<f32>,
     a: Vec<i32>,
     m: Vec<i32>,
+    spatial: Vec<f64>,
+    coef: Vec<f64>,
+    a_shape: Vec<f32>,
 }
 
 impl Scratch {
@@ -285,9 +305,15 @@ impl Scratch {
             trial: vec![0.0; n * n],
             a: vec![0; n],
             m: vec![0; n],
+            spatial: vec![0.0; n],
+            coef: vec![0.0; n],
+            a_shape: vec![0.0; n],
         }
     }
 }
+
+/// Longest block side.
+const MAX_SIDE: usize = 32;
 
 /// Rounds of the encoder's fit of the base layer's grid to the block means.
 const GRID_FIT_ROUNDS: usize = 2;
@@ -371,12 +397,15 @@ pub fn add_term(block: &mut [f32], n: usize, a: &[i32], m: &[i32], step: f32) {
     if norm2 == 0 {
         return;
     }
-    let scale = step / (norm2 as f32).sqrt();
+    let mut left = [0.0f32; MAX_SIDE];
+    let mut right = [0.0f32; MAX_SIDE];
+    cosine::inverse(a, step / (norm2 as f32).sqrt(), &mut left[..n]);
+    cosine::inverse(m, 1.0, &mut right[..n]);
     for i in 0..n {
-        let ai = a[i] as f32 * scale;
+        let ai = left[i];
         let row = &mut block[i * n..(i + 1) * n];
-        for (r, &mj) in row.iter_mut().zip(m) {
-            *r += ai * mj as f32;
+        for (r, &mj) in row.iter_mut().zip(&right[..n]) {
+            *r += ai * mj;
         }
     }
 }
