@@ -3,8 +3,9 @@
 //! The image becomes full-range BT.601 YCbCr with chroma at half resolution (4:2:0; a grey image
 //! is one plane), each plane is cut into square blocks, and each block is stored as a smooth
 //! base layer (one value per block, interpolated between block centres) plus as many quantized
-//! rank-one terms of the SVD of its difference from the base as are worth their bits (`terms`): one Lagrangian trade-off for the whole image, so flat blocks get none and detailed
-//! ones many. The integers go through an adaptive binary range coder (`range_coder`,
+//! rank-one terms of the SVD of its difference from the base as are worth their bits (`terms`;
+//! each term's two singular vectors are stored as quantized cosine coefficients): one
+//! Lagrangian trade-off for the whole image, so flat blocks get none and detailed ones many. The integers go through an adaptive binary range coder (`range_coder`,
 //! `plane_code`).
 //!
 //! # Header (all integers little-endian)
@@ -33,7 +34,11 @@
 //! # Decoding
 //!
 //! Each block is its base layer (the grid `q_dc·Δ_dc` interpolated, `terms::base_block`) plus
-//! `Σ_t Δ·a_t·m_tᵀ/‖a_t‖`, in single precision, in the order `terms::add_term` fixes; the plane's block edges are then smoothed (`deblock`); chroma is brought back to full resolution by the triangle filter
+//! `Σ_t Δ·C⁻¹a_t·(C⁻¹m_t)ᵀ/‖a_t‖` (`a_t`, `m_t` the coded cosine coefficients of the term's
+//! vectors, `C⁻¹` the inverse orthonormal DCT-II from tables built by IEEE arithmetic alone,
+//! `cosine`), in single precision, in the order `terms::add_term` fixes; the plane's block
+//! edges are then smoothed (`deblock`); chroma is brought back to full resolution by the
+//! triangle filter
 //! (`ycbcr`), converted to RGB, rounded and clamped to 0–255. The result is bit-identical on
 //! every platform. The reader checks the header before allocating, each section's CRC before
 //! decoding it, and refuses a stream that ends before its last block.

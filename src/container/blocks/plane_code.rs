@@ -3,13 +3,17 @@
 //! chosen from what the decoder already knows.
 //!
 //! - Grid value: the difference from the median-edge prediction of the left, upper and upper-left
-//!   values (LOCO-I), one integer context.
-//! - Terms: before each term a "one more" bit, its context the term's index (0, 1, 2, 3+) and
-//!   the mean rank of the left and upper blocks (0 … 4); a block stops at n terms without a bit.
-//! - Vector entries: integers whose context is the vector (left `a` or right `m`), the expected
-//!   magnitude (for `a`: the root-mean-square of the block's previous `a`, or "first term"; for
-//!   `m`: that of its own `a`, since ‖m‖ ≈ ‖a‖), and the magnitude of the previous entry
-//!   (0, 1, 2+). The sign of the first nonzero entry of `a` is not coded: it is positive.
+//!   values (LOCO-I), its context the local activity (the differences between the upper-left,
+//!   upper, upper-right and left values, in five classes).
+//! - Terms: before each term a "one more" bit, its context the term's index (0, 1, 2, 3+), the
+//!   mean rank of the left and upper blocks (0 … 4) and the block's activity (half the sum of
+//!   the grid's horizontal and vertical differences across it, five classes; the whole grid is
+//!   known by then); a block stops at n terms without a bit.
+//! - Vector entries (cosine coefficients, see `cosine`): integers whose context is the vector
+//!   (left `a` or right `m`), the frequency band (0, 1, 2–3, 4–7, 8+), the expected magnitude
+//!   (for `a`: the root-mean-square of the block's previous `a`, or "first term"; for `m`: that
+//!   of its own `a`, since ‖m‖ ≈ ‖a‖), and the magnitude of the previous coefficient (0, 1, 2+).
+//!   The sign of the first nonzero coefficient of `a` is not coded: it is positive.
 
 use super::range_coder::{
     get_int, get_int_signed, put_int, put_int_signed, Bit, Decoder, Encoder, IntContext, MAX_INT,
@@ -23,6 +27,56 @@ const PREVIOUS: usize = 3;
 /// Frequency bands of a cosine coefficient: 0, 1, 2–3, 4–7, 8 and up.
 const BANDS: usize = 5;
 
+/// Classes of local activity of the grid values.
+const ACTIVITY: usize = 5;
+
+fn activity_class(sum: i64) -> usize {
+    match sum {
+        0 => 0,
+        1..=2 => 1,
+        3..=6 => 2,
+        7..=14 => 3,
+        _ => 4,
+    }
+}
+
+/// The activity class of grid value `b` from the values already decoded before it: the
+/// differences between its upper-left, upper, upper-right and left neighbours.
+fn causal_activity(dc: &[i32], blocks_x: usize, b: usize) -> usize {
+    let (x, y) = (b % blocks_x, b / blocks_x);
+    if y == 0 {
+        return if x >= 2 {
+            activity_class((i64::from(dc[b - 1]) - i64::from(dc[b - 2])).abs())
+        } else {
+            0
+        };
+    }
+    let u = i64::from(dc[b - blocks_x]);
+    let ul = if x > 0 {
+        i64::from(dc[b - blocks_x - 1])
+    } else {
+        u
+    };
+    let ur = if x + 1 < blocks_x {
+        i64::from(dc[b - blocks_x + 1])
+    } else {
+        u
+    };
+    let l = if x > 0 { i64::from(dc[b - 1]) } else { u };
+    activity_class((l - ul).abs() + (u - ul).abs() + (ur - u).abs())
+}
+
+/// The activity class of block `b` from the whole grid: its horizontal and vertical
+/// differences across the block.
+fn block_activity(dc: &[i32], blocks_x: usize, b: usize) -> usize {
+    let (x, y) = (b % blocks_x, b / blocks_x);
+    let blocks_y = dc.len() / blocks_x;
+    let at = |xx: usize, yy: usize| i64::from(dc[yy * blocks_x + xx]);
+    let (l, r) = (x.saturating_sub(1), (x + 1).min(blocks_x - 1));
+    let (u, d) = (y.saturating_sub(1), (y + 1).min(blocks_y - 1));
+    activity_class(((at(r, y) - at(l, y)).abs() + (at(x, d) - at(x, u)).abs()) / 2)
+}
+
 fn band(k: usize) -> usize {
     match k {
         0 => 0,
@@ -35,16 +89,16 @@ fn band(k: usize) -> usize {
 
 /// All contexts of a plane's stream, fresh at the start of every plane.
 struct Contexts {
-    dc: IntContext,
-    more: [[Bit; 5]; 4],
+    dc: [IntContext; ACTIVITY],
+    more: [[[Bit; ACTIVITY]; 5]; 4],
     entries: [[[[IntContext; PREVIOUS]; MAGNITUDES]; BANDS]; 2],
 }
 
 impl Contexts {
     fn new() -> Box<Self> {
         Box::new(Contexts {
-            dc: IntContext::default(),
-            more: [[Bit::default(); 5]; 4],
+            dc: [IntContext::default(); ACTIVITY],
+            more: [[[Bit::default(); ACTIVITY]; 5]; 4],
             entries: [[[[IntContext::default(); PREVIOUS]; MAGNITUDES]; BANDS]; 2],
         })
     }
@@ -121,14 +175,16 @@ pub fn encode(codes: &BlockCodes) -> Vec<u8> {
     let mut at = 0;
     for b in 0..codes.dc.len() {
         let pred = predict_dc(&codes.dc, codes.blocks_x, b);
-        put_int(&mut e, &mut c.dc, codes.dc[b] - pred);
+        let act = causal_activity(&codes.dc, codes.blocks_x, b);
+        put_int(&mut e, &mut c.dc[act], codes.dc[b] - pred);
     }
     for b in 0..codes.dc.len() {
         let nb = neighbour_class(&codes.ranks, codes.blocks_x, b);
+        let act = block_activity(&codes.dc, codes.blocks_x, b);
         let rank = usize::from(codes.ranks[b]);
         let mut prev_a: Option<i64> = None;
         for t in 0..n {
-            e.bit(&mut c.more[t.min(3)][nb], t < rank);
+            e.bit(&mut c.more[t.min(3)][nb][act], t < rank);
             if t >= rank {
                 break;
             }
@@ -169,7 +225,8 @@ pub fn decode(bytes: &[u8], n: usize, blocks_x: usize, blocks_y: usize) -> Optio
     let mut m = vec![0i32; n];
     for b in 0..count {
         let pred = predict_dc(&codes.dc, blocks_x, b);
-        let dc = (i64::from(pred) + i64::from(get_int(&mut d, &mut c.dc)))
+        let act = causal_activity(&codes.dc, blocks_x, b);
+        let dc = (i64::from(pred) + i64::from(get_int(&mut d, &mut c.dc[act])))
             .clamp(-i64::from(MAX_DC), i64::from(MAX_DC)) as i32;
         codes.dc.push(dc);
         if d.overran() {
@@ -178,10 +235,11 @@ pub fn decode(bytes: &[u8], n: usize, blocks_x: usize, blocks_y: usize) -> Optio
     }
     for b in 0..count {
         let nb = neighbour_class(&codes.ranks, blocks_x, b);
+        let act = block_activity(&codes.dc, blocks_x, b);
         let mut rank = 0u8;
         let mut prev_a: Option<i64> = None;
         for t in 0..n {
-            if !d.bit(&mut c.more[t.min(3)][nb]) {
+            if !d.bit(&mut c.more[t.min(3)][nb][act]) {
                 break;
             }
             let class = prev_a.map_or(MAGNITUDES - 1, |p| magnitude_class(p, n));

@@ -6,13 +6,16 @@
 //! block centres ([`base_block`]): smooth gradients cost no term and leave no block edges. The
 //! encoder fits the grid so that the base has each block's mean, and factorizes each block's
 //! difference from the base. A block of side n is then
-//! `base + Σ_t Δ·a_t·m_tᵀ / ‖a_t‖` where `a_t`, `m_t` are integer vectors of length n. The encoder takes `a_t = round(σ_t·u_t / Δ)` from the
-//! block's SVD and then refits the right vector to the block's remaining error by least squares
-//! (`m_t = round(a_tᵀ·R / (Δ·‖a_t‖))`), so each term also corrects the quantization error of the
-//! ones before it. Both vectors then carry an error of Δ²/12 per entry times the other vector's
-//! squared norm (‖Δa‖² and ‖m/‖a‖‖² ≈ 1 · …): every term costs the same distortion, whatever its
+//! `base + Σ_t Δ·C⁻¹a_t·(C⁻¹m_t)ᵀ / ‖a_t‖` where `a_t`, `m_t` are integer vectors of length n,
+//! the coefficients of the term's left and right vectors in the orthonormal cosine basis `C`
+//! (`cosine`: smooth or periodic singular vectors have few large coefficients). The encoder
+//! takes `a_t = round(C·σ_t·u_t / Δ)` from the block's SVD and then refits the right vector to
+//! the block's remaining error by least squares (`m_t = round(C·(C⁻¹a_t)ᵀ·R / (Δ·‖a_t‖))`), so
+//! each term also corrects the quantization error of the ones before it. The basis keeps norms,
+//! so both vectors carry an error of Δ²/12 per coefficient times the other vector's squared
+//! norm (‖Δa‖² and ‖m/‖a‖‖² ≈ 1 · …): every term costs the same distortion, whatever its
 //! σ. A term is kept while the squared error it removes exceeds λ times its estimated bits.
-//! The sign is fixed by the first nonzero entry of `a_t`, which is positive.
+//! The sign is fixed by the first nonzero coefficient of `a_t`, which is positive.
 
 use super::block_svd::left_singular;
 use super::cosine;
@@ -376,13 +379,14 @@ fn squared_error(x: &[f32], y: &[f32]) -> f64 {
         .sum()
 }
 
-/// A rough estimate of the bits the coder spends on a vector: about one bit for a zero, and
-/// three plus two per binary order of magnitude for anything else.
+/// A rough estimate of the bits the coder spends on a vector: half a bit for a zero (most
+/// zeros are high frequencies in a context that expects them), and three plus two per binary
+/// order of magnitude for anything else.
 pub(super) fn vector_bits(v: &[i32]) -> f64 {
     v.iter()
         .map(|&q| {
             if q == 0 {
-                1.0
+                0.5
             } else {
                 3.0 + 2.0 * f64::from(31 - q.unsigned_abs().leading_zeros())
             }
