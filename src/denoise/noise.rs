@@ -8,8 +8,6 @@
 //! from the whole set towards the smallest, the first tail whose mean is also its median (as
 //! many values above the mean as below) is taken as noise, and σ is the square root of its mean.
 
-use faer::{Mat, Side};
-
 use super::Image;
 use crate::random::SplitMix64;
 
@@ -17,6 +15,8 @@ use crate::random::SplitMix64;
 const PATCH: usize = 8;
 /// At most this many patches enter the covariance (the stride grows on large images).
 const MAX_PATCHES: usize = 30_000;
+/// Subtracted from every sample before the covariance sums.
+const MID_GREY: f64 = 128.0;
 
 /// The noise σ (0–255 scale) of an image given as planes in [0, 1] (grey, or R, G, B): each
 /// plane is estimated on its own with the patches clear of clipping in that plane (clipping is
@@ -163,37 +163,95 @@ fn pca_sigma(img: &Image, corners: &[(usize, usize)]) -> f64 {
     let corners: Vec<(usize, usize)> = corners.iter().copied().step_by(every).collect();
     let d = PATCH * PATCH * img.channels.len();
     let n = corners.len();
-    // Patches as the columns of a d × n matrix.
-    let mut x = Mat::<f64>::zeros(d, n);
-    for (col, &(r, c)) in corners.iter().enumerate() {
-        let dst = x
-            .col_mut(col)
-            .try_as_col_major_mut()
-            .expect("a Mat's columns are contiguous");
-        let dst = dst.as_slice_mut();
+    // The covariance accumulated patch by patch (sums and the lower triangle of the sums of
+    // products, about mid-grey to keep the cancellation small), never the d × n matrix of all
+    // patches; no library product or eigensolver: their blocked kernels keep a workspace of
+    // tens of megabytes per thread for the rest of the run.
+    let mut sum = vec![0.0f64; d];
+    let mut products = vec![0.0f64; d * d];
+    let mut patch = vec![0.0f64; d];
+    for &(r, c) in &corners {
         let mut i = 0;
         for plane in &img.channels {
             for dy in 0..PATCH {
                 for &v in &plane[(r + dy) * w + c..(r + dy) * w + c + PATCH] {
-                    dst[i] = f64::from(v);
+                    patch[i] = f64::from(v) - MID_GREY;
                     i += 1;
                 }
             }
         }
-    }
-    for i in 0..d {
-        let mean = (0..n).map(|j| x[(i, j)]).sum::<f64>() / n as f64;
-        for j in 0..n {
-            x[(i, j)] -= mean;
+        for (i, &pi) in patch.iter().enumerate() {
+            sum[i] += pi;
+            for (q, &pj) in products[i * d..=i * d + i].iter_mut().zip(&patch[..=i]) {
+                *q += pi * pj;
+            }
         }
     }
-    let cov = (&x * x.transpose()) * faer::Scale(1.0 / n as f64);
-    let Ok(mut values) = cov.self_adjoint_eigenvalues(Side::Lower) else {
-        return 0.0;
-    };
+    let nf = n as f64;
+    let mut cov = vec![0.0f64; d * d];
+    for i in 0..d {
+        for j in 0..=i {
+            let v = products[i * d + j] / nf - (sum[i] / nf) * (sum[j] / nf);
+            cov[i * d + j] = v;
+            cov[j * d + i] = v;
+        }
+    }
+    let mut values = symmetric_eigenvalues(cov, d);
     values.sort_by(f64::total_cmp);
     median_mean_tail(&values).max(0.0).sqrt()
 }
+
+/// The eigenvalues of the symmetric `n × n` row-major matrix `a`, by cyclic Jacobi rotations.
+fn symmetric_eigenvalues(mut a: Vec<f64>, n: usize) -> Vec<f64> {
+    for _ in 0..JACOBI_SWEEPS {
+        let mut off = 0.0;
+        let mut diag = 0.0;
+        for i in 0..n {
+            diag += a[i * n + i] * a[i * n + i];
+            for j in i + 1..n {
+                off += a[i * n + j] * a[i * n + j];
+            }
+        }
+        if off <= 1e-30 * diag || off == 0.0 {
+            break;
+        }
+        for p in 0..n {
+            for q in p + 1..n {
+                let apq = a[p * n + q];
+                if apq == 0.0 {
+                    continue;
+                }
+                let theta = (a[q * n + q] - a[p * n + p]) / (2.0 * apq);
+                let t = if theta.abs() > 1e150 {
+                    0.5 / theta
+                } else {
+                    let t = 1.0 / (theta.abs() + (theta * theta + 1.0).sqrt());
+                    if theta < 0.0 {
+                        -t
+                    } else {
+                        t
+                    }
+                };
+                let c = 1.0 / (t * t + 1.0).sqrt();
+                let s = t * c;
+                for k in 0..n {
+                    let (kp, kq) = (a[k * n + p], a[k * n + q]);
+                    a[k * n + p] = c * kp - s * kq;
+                    a[k * n + q] = s * kp + c * kq;
+                }
+                for k in 0..n {
+                    let (pk, qk) = (a[p * n + k], a[q * n + k]);
+                    a[p * n + k] = c * pk - s * qk;
+                    a[q * n + k] = s * pk + c * qk;
+                }
+            }
+        }
+    }
+    (0..n).map(|i| a[i * n + i]).collect()
+}
+
+/// Most sweeps of [`symmetric_eigenvalues`] (it converges quadratically, in under ten).
+const JACOBI_SWEEPS: usize = 30;
 
 /// The mean of the longest prefix of the ascending `values` whose mean is also its median.
 fn median_mean_tail(values: &[f64]) -> f64 {
@@ -229,6 +287,26 @@ mod tests {
                         .collect()
                 })
                 .collect(),
+        }
+    }
+
+    #[test]
+    fn jacobi_eigenvalues_match_faer() {
+        let n = 12;
+        let mut x = SplitMix64::new(3);
+        let b: Vec<f64> = (0..n * n).map(|_| x.normal()).collect();
+        let a = faer::Mat::<f64>::from_fn(n, n, |i, j| {
+            (0..n).map(|k| b[i * n + k] * b[j * n + k]).sum::<f64>()
+        });
+        let mut want = a
+            .self_adjoint_eigenvalues(faer::Side::Lower)
+            .expect("converges");
+        want.sort_by(f64::total_cmp);
+        let flat: Vec<f64> = (0..n * n).map(|k| a[(k / n, k % n)]).collect();
+        let mut got = symmetric_eigenvalues(flat, n);
+        got.sort_by(f64::total_cmp);
+        for (g, w) in got.iter().zip(&want) {
+            assert!((g - w).abs() < 1e-12 * want[n - 1], "{g} {w}");
         }
     }
 
