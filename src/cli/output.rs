@@ -57,13 +57,18 @@ pub fn blocks_text(r: &svdimg::container::blocks::BlockReport) -> String {
         h.input.as_deref().unwrap_or("-"),
         r.output.as_deref().unwrap_or("-")
     );
+    // A budget says which quality it came to; a quality needs no echo.
+    let reached = if r.budget_bytes.is_some() {
+        format!(": quality {:.2}", r.quality)
+    } else {
+        String::new()
+    };
     let _ = writeln!(
         s,
-        "  {}, .svdz version {} (blocks), {}: quality {:.2}",
+        "  {}, .svdz version {} (blocks), {}{reached}",
         image_line(h),
         r.version,
         r.target,
-        r.quality
     );
     let _ = writeln!(
         s,
