@@ -394,8 +394,9 @@ pub(super) fn vector_bits(v: &[i32]) -> f64 {
         .sum()
 }
 
-/// Adds the term `Δ·a·mᵀ / ‖a‖` to the `n × n` row-major block `block`, in the order every
-/// decoder uses.
+/// Adds the term `Δ·(C⁻¹a)·(C⁻¹m)ᵀ / ‖a‖` (`a`, `m` cosine coefficients) to the `n × n`
+/// row-major block `block`, in the order every decoder uses: both inverse transforms in single
+/// precision ([`cosine::inverse`], the left one scaled by Δ/‖a‖), then the outer product.
 pub fn add_term(block: &mut [f32], n: usize, a: &[i32], m: &[i32], step: f32) {
     let norm2: i64 = a.iter().map(|&v| i64::from(v) * i64::from(v)).sum();
     if norm2 == 0 {

@@ -1,8 +1,9 @@
 //! `truncate` for version-2 files: drop the least valuable terms of the whole image, without
 //! any SVD.
 //!
-//! A term `Δ·a·mᵀ/‖a‖` adds Δ²·‖m‖² to the block's squared norm and costs about as many bits as
-//! the encoder estimated when it kept it; the encoder kept terms while that ratio, divided by
+//! A term `Δ·(C⁻¹a)(C⁻¹m)ᵀ/‖a‖` (cosine coefficients; the basis keeps norms) adds Δ²·‖m‖² to
+//! the block's squared norm and costs about as many bits as the encoder estimated when it kept
+//! it; the encoder kept terms while that ratio, divided by
 //! Δ², was above one threshold for all planes. Truncating raises the threshold: every block
 //! drops its last terms while theirs is below it, so every block keeps a prefix of its terms,
 //! exactly what a decoder of the original file would have summed first. The threshold is found
