@@ -56,7 +56,9 @@ pub(crate) fn estimate_sigma(img: &Image, clipped: Option<&[bool]>) -> f64 {
         return 0.0;
     }
     let (nr, nc) = (h - PATCH + 1, w - PATCH + 1);
-    let mut corners: Vec<(usize, usize)> = Vec::new();
+    // Top-left corners as (row, column) pairs of u32 (eight bytes a pixel; the image's sides
+    // are at most 2²⁴).
+    let mut corners: Vec<(u32, u32)> = Vec::new();
     if let Some(mask) = clipped {
         // Clipped pixels per patch from an integral image.
         let mut integral = vec![0u32; (w + 1) * (h + 1)];
@@ -74,7 +76,7 @@ pub(crate) fn estimate_sigma(img: &Image, clipped: Option<&[bool]>) -> f64 {
         for r in 0..nr {
             for c in 0..nc {
                 if count(r, c) == 0 {
-                    corners.push((r, c));
+                    corners.push((r as u32, c as u32));
                 }
             }
         }
@@ -83,26 +85,27 @@ pub(crate) fn estimate_sigma(img: &Image, clipped: Option<&[bool]>) -> f64 {
         }
     }
     if corners.is_empty() {
-        corners = (0..nr).flat_map(|r| (0..nc).map(move |c| (r, c))).collect();
+        corners = (0..nr as u32)
+            .flat_map(|r| (0..nc as u32).map(move |c| (r, c)))
+            .collect();
     }
-    let mut sigma = pca_sigma(img, &corners);
+    let mut sigma = pca_sigma(img, &corners, |_| true);
     // Weak-texture patches (after Liu, Tanaka and Okutomi, 2013): texture and edges raise the
     // small eigenvalues too, so keep the patches whose gradient energy pure noise of the current
     // σ would reach 99 % of the time, and estimate again from those.
     let q = noise_gradient_quantile(img.channels.len(), 0.99);
-    let energy: Vec<f64> = corners.iter().map(|&rc| gradient_energy(img, rc)).collect();
+    let energy: Vec<f64> = corners
+        .iter()
+        .map(|&(r, c)| gradient_energy(img, (r as usize, c as usize)))
+        .collect();
     for _ in 0..3 {
         let limit = q * sigma * sigma;
-        let weak: Vec<(usize, usize)> = corners
-            .iter()
-            .zip(&energy)
-            .filter(|&(_, &e)| e <= limit)
-            .map(|(&rc, _)| rc)
-            .collect();
-        if weak.len() < MIN_CLEAR || weak.len() == corners.len() {
+        let weak = |k: usize| energy[k] <= limit;
+        let count = (0..corners.len()).filter(|&k| weak(k)).count();
+        if count < MIN_CLEAR || count == corners.len() {
             break;
         }
-        let next = pca_sigma(img, &weak);
+        let next = pca_sigma(img, &corners, weak);
         if (next - sigma).abs() < 1e-3 * sigma {
             sigma = next;
             break;
@@ -155,12 +158,17 @@ fn noise_gradient_quantile(channels: usize, p: f64) -> f64 {
     values[((n as f64 * p) as usize).min(n - 1)]
 }
 
-/// Chen et al.'s estimate from the patches with top-left corners `corners` (at most
-/// `MAX_PATCHES` of them, evenly spread).
-fn pca_sigma(img: &Image, corners: &[(usize, usize)]) -> f64 {
+/// Chen et al.'s estimate from the patches with top-left corners `corners[k]` for which
+/// `keep(k)` holds (at most `MAX_PATCHES` of them, evenly spread among those).
+fn pca_sigma(img: &Image, corners: &[(u32, u32)], keep: impl Fn(usize) -> bool) -> f64 {
     let w = img.width;
-    let every = corners.len().div_ceil(MAX_PATCHES).max(1);
-    let corners: Vec<(usize, usize)> = corners.iter().copied().step_by(every).collect();
+    let kept = (0..corners.len()).filter(|&k| keep(k)).count();
+    let every = kept.div_ceil(MAX_PATCHES).max(1);
+    let corners: Vec<(usize, usize)> = (0..corners.len())
+        .filter(|&k| keep(k))
+        .step_by(every)
+        .map(|k| (corners[k].0 as usize, corners[k].1 as usize))
+        .collect();
     let d = PATCH * PATCH * img.channels.len();
     let n = corners.len();
     // The covariance accumulated patch by patch (sums and the lower triangle of the sums of
