@@ -372,6 +372,32 @@ fn cli_block_files_from_compress_to_truncate() {
 }
 
 #[test]
+fn the_version_two_file_in_the_repository_decodes_to_the_same_pixels() {
+    // tests/data/coffee-v2-q50.svdz: `compress coffee.png --quality 50 -o …` with the
+    // cosine-coefficient stream. Decoding is specified to the bit, so its pixels are pinned: a
+    // change to the decoder that moves one sample breaks every file already written.
+    let path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/coffee-v2-q50.svdz");
+    let dir = tmp();
+    let out = dir.path().join("v2.png");
+    let r = run_json(&["decompress", s(&path), "-o", s(&out), "--json"]);
+    assert_eq!(r["version"], 2);
+    assert_eq!(r["terms"], serde_json::json!([3188, 136, 228]));
+    let decoded = image::open(&out).unwrap();
+    // FNV-1a (64-bit) of the RGB bytes.
+    let hash = decoded
+        .to_rgb8()
+        .as_raw()
+        .iter()
+        .fold(0xcbf2_9ce4_8422_2325u64, |h, &b| {
+            (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+        });
+    assert_eq!(hash, 0x4d18_b8ff_58cb_014a, "decoded pixels changed");
+    let p = psnr(&image::open(sample("coffee.png")).unwrap(), &decoded);
+    assert!((p - 28.999_087_886).abs() < 1e-6, "{p:.9} dB");
+}
+
+#[test]
 fn version_one_files_in_the_repository_still_decode() {
     // tests/data/coffee-v1-k20.svdz: written by svdimg 0.1 (`compress coffee.png -k 20 -o …`)
     // before version 2 existed.
