@@ -2,6 +2,43 @@
 
 use super::params::PatchParams;
 
+/// The groups of one row of reference patches, compactly: each match is two bytes, its offset
+/// `(dy + R)·(2R + 1) + (dx + R)` from its reference's top-left corner (R the search radius,
+/// at most 64, so an offset fits in 16 bits), instead of a four-byte image index in a vector
+/// of its own per reference.
+pub(super) struct RowGroups {
+    width: usize,
+    radius: usize,
+    /// Per reference, the image index of its top-left corner.
+    refs: Vec<u32>,
+    /// Per reference, where its offsets end in `offsets`.
+    ends: Vec<u32>,
+    offsets: Vec<u16>,
+}
+
+impl RowGroups {
+    /// References in the row.
+    pub fn len(&self) -> usize {
+        self.refs.len()
+    }
+
+    /// The top-left corners (image indices) of group `g`'s patches, nearest first, into `out`.
+    pub fn group_into(&self, g: usize, out: &mut Vec<u32>) {
+        let start = if g == 0 { 0 } else { self.ends[g - 1] as usize };
+        let side = 2 * self.radius + 1;
+        let base = self.refs[g] as isize;
+        let (w, r) = (self.width as isize, self.radius as isize);
+        out.clear();
+        out.extend(self.offsets[start..self.ends[g] as usize].iter().map(|&o| {
+            let (dy, dx) = (
+                (o as usize / side) as isize - r,
+                (o as usize % side) as isize - r,
+            );
+            (base + dy * w + dx) as u32
+        }));
+    }
+}
+
 /// (distance, index) slots of every reference of a row, and how many each has filled.
 type Candidates = (Vec<(f32, u32)>, Vec<usize>);
 
@@ -28,7 +65,7 @@ pub(super) fn match_row(
     p: &PatchParams,
     r0: usize,
     cols: &[usize],
-) -> Vec<Vec<u32>> {
+) -> RowGroups {
     let ps = p.patch;
     let (rmax, cmax) = (height - ps, width - ps);
     let n_off = (2 * p.search_radius + 1).pow(2);
@@ -54,18 +91,32 @@ pub(super) fn match_row(
             counts,
         );
         let by_distance = |a: &(f32, u32), b: &(f32, u32)| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1));
-        (0..cols.len())
-            .map(|ci| {
-                let c = &mut cands[ci * n_off..ci * n_off + counts[ci]];
-                let n = p.group.min(c.len());
-                if n < c.len() {
-                    c.select_nth_unstable_by(n - 1, by_distance);
-                }
-                let c = &mut c[..n];
-                c.sort_unstable_by(by_distance);
-                c.iter().map(|&(_, i)| i).collect()
-            })
-            .collect()
+        let side = 2 * p.search_radius + 1;
+        let mut groups = RowGroups {
+            width,
+            radius: p.search_radius,
+            refs: Vec::with_capacity(cols.len()),
+            ends: Vec::with_capacity(cols.len()),
+            offsets: Vec::with_capacity(cols.len() * p.group),
+        };
+        for (ci, &c0) in cols.iter().enumerate() {
+            let c = &mut cands[ci * n_off..ci * n_off + counts[ci]];
+            let n = p.group.min(c.len());
+            if n < c.len() {
+                c.select_nth_unstable_by(n - 1, by_distance);
+            }
+            let c = &mut c[..n];
+            c.sort_unstable_by(by_distance);
+            groups.refs.push((r0 * width + c0) as u32);
+            for &(_, i) in c.iter() {
+                let (r, col) = (i as usize / width, i as usize % width);
+                let dy = r + p.search_radius - r0;
+                let dx = col + p.search_radius - c0;
+                groups.offsets.push((dy * side + dx) as u16);
+            }
+            groups.ends.push(groups.offsets.len() as u32);
+        }
+        groups
     })
 }
 

@@ -15,7 +15,7 @@
 //! Work is split into rows of reference patches; each row aggregates into a band of its own and
 //! the bands are added in row order, so the result is the same with any number of threads.
 
-use super::matching::{match_row, positions};
+use super::matching::{match_row, positions, RowGroups};
 use super::params::Band;
 pub use super::params::PatchParams;
 use super::Image;
@@ -49,8 +49,9 @@ pub(crate) fn denoise(
     let rows = positions(h - ps, p.step);
     let cols = positions(w - ps, p.step);
     let channels = noisy.channels.len();
-    let mut current = noisy.clone();
-    let mut matches: Vec<Vec<Vec<u32>>> = Vec::new();
+    // The estimate so far; the noisy image itself until the first pass has run (not a copy).
+    let mut current: Option<Image> = None;
+    let mut matches: Vec<RowGroups> = Vec::new();
     let mut run = PatchRun {
         groups: rows.len() * cols.len(),
         grid: (rows.len(), cols.len()),
@@ -58,23 +59,24 @@ pub(crate) fn denoise(
     };
     let sigma2 = (sigma * sigma) as f32;
     for pass in 0..p.iterations.max(1) {
-        if pass > 0 {
+        if let Some(cur) = current.as_mut() {
             // y_{t} = x̂ + δ (y − x̂)
             let delta = p.feedback as f32;
-            for (cur, y) in current.channels.iter_mut().zip(&noisy.channels) {
+            for (cur, y) in cur.channels.iter_mut().zip(&noisy.channels) {
                 for (c, &y) in cur.iter_mut().zip(y) {
                     *c += delta * (y - *c);
                 }
             }
         } else {
-            let guide = &current.channels[0];
+            let guide = &noisy.channels[0];
             matches = parallel::map(&rows, |&r0| match_row(guide, w, h, &p, r0, &cols));
         }
         let residual = (pass > 0).then_some(sigma2);
+        let estimate = current.as_ref().unwrap_or(noisy);
         let (image, ranks) = aggregate(w, h, channels, rows.len(), |ri| {
             let band = super::wnnm::filter_row(
                 noisy,
-                &current,
+                estimate,
                 &matches[ri],
                 rows[ri],
                 &p,
@@ -84,9 +86,10 @@ pub(crate) fn denoise(
             tick();
             band
         });
-        current = image;
+        current = Some(image);
         run.ranks = ranks;
     }
+    let mut current = current.expect("at least one pass runs");
     if p.second_stage {
         // The first stage's matches are done with: free them before the second stage's.
         drop(std::mem::take(&mut matches));
@@ -99,7 +102,7 @@ pub(crate) fn denoise(
         let rows = positions(h - ps, second.step);
         let cols = positions(w - ps, second.step);
         let guide = &pilot.channels[0];
-        let matches: Vec<Vec<Vec<u32>>> =
+        let matches: Vec<RowGroups> =
             parallel::map(&rows, |&r0| match_row(guide, w, h, &second, r0, &cols));
         let (image, _) = aggregate(w, h, channels, rows.len(), |ri| {
             let band =

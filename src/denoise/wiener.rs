@@ -10,6 +10,7 @@
 //! (the idea of BM3D-SAPCA).
 
 use super::lanczos::{self, Workspace};
+use super::matching::RowGroups;
 use super::params::{gather, remove_mean, Band, PatchParams};
 use super::Image;
 
@@ -19,7 +20,7 @@ use super::Image;
 pub(super) fn wiener_row(
     noisy: &Image,
     pilot: &Image,
-    groups: &[Vec<u32>],
+    groups: &RowGroups,
     r0: usize,
     p: &PatchParams,
     sigma: f64,
@@ -34,7 +35,10 @@ pub(super) fn wiener_row(
     let (mut yp, mut yn) = (Vec::new(), Vec::new());
     let (mut mp, mut mn) = (Vec::new(), Vec::new());
     let mut x = vec![0.0f32; d];
-    for group in groups {
+    let mut group = Vec::new();
+    for g in 0..groups.len() {
+        groups.group_into(g, &mut group);
+        let group = group.as_slice();
         let k = group.len();
         let mut group_rank = 0;
         for ch in 0..noisy.channels.len() {

@@ -8,6 +8,7 @@
 //! rank 0, large singular values lose little.
 
 use super::lanczos::{self, Workspace};
+use super::matching::RowGroups;
 use super::params::{gather, remove_mean, Band, PatchParams};
 use super::Image;
 
@@ -16,7 +17,7 @@ use super::Image;
 pub(super) fn filter_row(
     noisy: &Image,
     current: &Image,
-    groups: &[Vec<u32>],
+    groups: &RowGroups,
     r0: usize,
     p: &PatchParams,
     residual: Option<f32>,
@@ -28,7 +29,10 @@ pub(super) fn filter_row(
     let mut band = Band::for_row(current, r0, p, groups.len());
     let (mut y, mut orig, mut mean, mut x) = (Vec::new(), Vec::new(), Vec::new(), vec![0.0f32; d]);
     let mut ws = Workspace::default();
-    for group in groups {
+    let mut group = Vec::new();
+    for g in 0..groups.len() {
+        groups.group_into(g, &mut group);
+        let group = group.as_slice();
         let k = group.len();
         let mut group_rank = 0;
         // Each channel is thresholded on its own (measured: better than stacking the channels
