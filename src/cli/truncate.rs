@@ -19,7 +19,7 @@ pub fn run(args: &TruncateArgs) -> Exit {
         &args.input,
         &super::convert::svdz_emit_flags(&args.file),
         |_| truncate_file(&args.input, &args.output, to, &opts),
-        |_| &[],
+        |r| &r.warnings,
         |r| {
             format!(
                 "{} -> {}",

@@ -63,6 +63,8 @@ pub struct TruncateReport {
     pub output: Option<String>,
     /// The file written, as `info` describes it.
     pub file: SvdzInfo,
+    /// Things the user should know (a byte budget below the file without any term).
+    pub warnings: Vec<String>,
 }
 
 /// What `info` says of a file: version 1 ([`FileInfo`], schema `svdimg.info/2`) or version 2
@@ -225,6 +227,7 @@ pub fn truncate_file(
     check_output(Some(input), output, opts.overwrite)?;
     let (file, _) = read_any(input, &opts.limits)?;
     let input_name = Some(input.display().to_string());
+    let mut warnings = Vec::new();
     let (header, bytes) = match file {
         AnyFile::Global(container) => {
             let TruncateTo::Rank(rank) = to else {
@@ -249,10 +252,17 @@ pub fn truncate_file(
                     (bpp * f64::from(b.width) * f64::from(b.height) / 8.0).floor() as u64,
                 ),
             };
-            (
-                blocks::report_header(&b, input_name),
-                blocks::truncate(&b, keep)?.1,
-            )
+            let bytes = blocks::truncate(&b, keep)?.1;
+            if let Keep::Bytes(budget) = keep {
+                if bytes.len() as u64 > budget {
+                    warnings.push(format!(
+                        "even the file without any term ({} bytes) exceeds the budget of \
+                         {budget} bytes",
+                        bytes.len()
+                    ));
+                }
+            }
+            (blocks::report_header(&b, input_name), bytes)
         }
     };
     write_bytes(output, opts.overwrite, &bytes)?;
@@ -261,5 +271,6 @@ pub fn truncate_file(
         header,
         output: Some(output.display().to_string()),
         file: describe(&bytes, &opts.limits, Some(output.display().to_string()))?,
+        warnings,
     })
 }

@@ -171,6 +171,10 @@ fn curve(name: &'static str, color: (u8, u8, u8), points: Vec<(f64, f64)>) -> Ra
     }
 }
 
+/// A `.svdz` series of the plot: its name, its colour, the rows' mode and colour, and whether
+/// it plots the raw f32 factors instead of the file.
+type Series = (&'static str, (u8, u8, u8), &'static str, &'static str, bool);
+
 /// The curves of the table's plot: .svdz rgb and ycbcr (or luma), the budget mode, raw f32
 /// factors, and the curves of JPEG and WebP.
 pub(super) fn curves(t: &RdTable) -> Vec<RateCurve> {
@@ -192,47 +196,39 @@ pub(super) fn curves(t: &RdTable) -> Vec<RateCurve> {
         v.sort_by(|a, b| a.0.total_cmp(&b.0));
         v
     };
-    let mut out = vec![
-        curve(".svdz rgb, -k", (200, 30, 30), pick("rank", "rgb", false)),
-        curve(
-            ".svdz ycbcr, -k",
-            (30, 90, 200),
-            pick("rank", "ycbcr", false),
-        ),
-        curve(".svdz luma, -k", (200, 30, 30), pick("rank", "luma", false)),
-        curve(
-            ".svdz ycbcr, --bpp",
-            (120, 40, 170),
-            pick("bpp", "ycbcr", false),
-        ),
-        curve(
-            ".svdz luma, --bpp",
-            (120, 40, 170),
-            pick("bpp", "luma", false),
-        ),
-        curve(
-            ".svdz v2 (blocks)",
-            (0, 0, 0),
-            pick("blocks", "ycbcr", false),
-        ),
-        curve(
+    const SERIES: [Series; 9] = [
+        (".svdz rgb, -k", (200, 30, 30), "rank", "rgb", false),
+        (".svdz ycbcr, -k", (30, 90, 200), "rank", "ycbcr", false),
+        (".svdz luma, -k", (200, 30, 30), "rank", "luma", false),
+        (".svdz ycbcr, --bpp", (120, 40, 170), "bpp", "ycbcr", false),
+        (".svdz luma, --bpp", (120, 40, 170), "bpp", "luma", false),
+        (".svdz v2 (blocks)", (0, 0, 0), "blocks", "ycbcr", false),
+        (
             ".svdz v2 (blocks), luma",
             (0, 0, 0),
-            pick("blocks", "luma", false),
+            "blocks",
+            "luma",
+            false,
         ),
-        curve(
+        (
             "raw f32 factors (rgb)",
             (150, 150, 150),
-            pick("rank", "rgb", true),
+            "rank",
+            "rgb",
+            true,
         ),
-        curve(
-            "raw f32 factors",
-            (150, 150, 150),
-            pick("rank", "luma", true),
-        ),
-        codec_curve("JPEG (libjpeg-turbo)", (20, 140, 60), &t.jpeg_curve),
-        codec_curve("WebP (libwebp)", (230, 130, 0), &t.webp_curve),
+        ("raw f32 factors", (150, 150, 150), "rank", "luma", true),
     ];
+    let mut out: Vec<RateCurve> = SERIES
+        .iter()
+        .map(|&(name, color, mode, space, raw)| curve(name, color, pick(mode, space, raw)))
+        .collect();
+    out.push(codec_curve(
+        "JPEG (libjpeg-turbo)",
+        (20, 140, 60),
+        &t.jpeg_curve,
+    ));
+    out.push(codec_curve("WebP (libwebp)", (230, 130, 0), &t.webp_curve));
     out.retain(|s| !s.points.is_empty());
     out
 }

@@ -322,6 +322,23 @@ fn cli_block_files_from_compress_to_truncate() {
     ]);
     assert!(std::fs::metadata(d.join("t.svdz")).unwrap().len() <= 8000);
     assert_eq!(t["file"]["version"], 2);
+    assert_eq!(t["warnings"], serde_json::json!([]));
+    // A budget below the file without any term: that file, and a warning.
+    let o = run(&[
+        "truncate",
+        &f("c.svdz"),
+        "--size",
+        "10",
+        "-o",
+        &f("t0.svdz"),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("exceeds the budget of 10 bytes"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(d.join("t0.svdz").exists());
     let o = run(&["truncate", &f("c.svdz"), "-k", "1", "-o", &f("k1.svdz")]);
     assert!(o.status.success(), "{}", stderr(&o));
     // --global and a rank give version 1; --quality with a rank is refused.
@@ -371,19 +388,25 @@ fn cli_block_files_from_compress_to_truncate() {
     assert!(!d.join("x.svdz").exists() && !d.join("y.svdz").exists());
 }
 
+/// `decompress --json` of `tests/data/NAME`: its report and the decoded image.
+fn decompress_data_file(name: &str) -> (serde_json::Value, DynamicImage) {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data")
+        .join(name);
+    let dir = tmp();
+    let out = dir.path().join("decoded.png");
+    let r = run_json(&["decompress", s(&path), "-o", s(&out), "--json"]);
+    (r, image::open(&out).unwrap())
+}
+
 #[test]
 fn the_version_two_file_in_the_repository_decodes_to_the_same_pixels() {
     // tests/data/coffee-v2-q50.svdz: `compress coffee.png --quality 50 -o …` with the
     // cosine-coefficient stream. Decoding is specified to the bit, so its pixels are pinned: a
     // change to the decoder that moves one sample breaks every file already written.
-    let path =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/coffee-v2-q50.svdz");
-    let dir = tmp();
-    let out = dir.path().join("v2.png");
-    let r = run_json(&["decompress", s(&path), "-o", s(&out), "--json"]);
+    let (r, decoded) = decompress_data_file("coffee-v2-q50.svdz");
     assert_eq!(r["version"], 2);
     assert_eq!(r["terms"], serde_json::json!([3188, 136, 228]));
-    let decoded = image::open(&out).unwrap();
     // FNV-1a (64-bit) of the RGB bytes.
     let hash = decoded
         .to_rgb8()
@@ -401,16 +424,9 @@ fn the_version_two_file_in_the_repository_decodes_to_the_same_pixels() {
 fn version_one_files_in_the_repository_still_decode() {
     // tests/data/coffee-v1-k20.svdz: written by svdimg 0.1 (`compress coffee.png -k 20 -o …`)
     // before version 2 existed.
-    let path =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/coffee-v1-k20.svdz");
-    let dir = tmp();
-    let out = dir.path().join("v1.png");
-    let r = run_json(&["decompress", s(&path), "-o", s(&out), "--json"]);
+    let (r, decoded) = decompress_data_file("coffee-v1-k20.svdz");
     assert_eq!(r["version"], 1);
     assert_eq!(r["ranks"], serde_json::json!([20, 20, 20]));
-    let p = psnr(
-        &image::open(sample("coffee.png")).unwrap(),
-        &image::open(&out).unwrap(),
-    );
+    let p = psnr(&image::open(sample("coffee.png")).unwrap(), &decoded);
     assert!((p - 23.9815).abs() < 1e-3, "{p:.4} dB");
 }

@@ -15,7 +15,7 @@ const MAX_SWEEPS: usize = 20;
 /// `x` (n = 4, 8, 16 or 32): returns `(sigma, u)` with `u[t * n + i]` the i-th entry of the t-th
 /// vector.
 #[must_use]
-pub fn left_singular(x: &[f64], n: usize) -> (Vec<f64>, Vec<f64>) {
+pub fn left_singular(x: &[f32], n: usize) -> (Vec<f32>, Vec<f32>) {
     debug_assert_eq!(x.len(), n * n);
     match n {
         4 => jacobi::<4>(x),
@@ -28,13 +28,13 @@ pub fn left_singular(x: &[f64], n: usize) -> (Vec<f64>, Vec<f64>) {
 
 /// One-sided Jacobi in single precision on a block of side `N` known at compile time, so that
 /// the column loops unroll and vectorize.
-fn jacobi<const N: usize>(x: &[f64]) -> (Vec<f64>, Vec<f64>) {
+fn jacobi<const N: usize>(x: &[f32]) -> (Vec<f32>, Vec<f32>) {
     // Row j of `w` is column j of X; rotating pairs of them (X·V for a product V of plane
     // rotations) until all are orthogonal leaves the columns σ_j·u_j.
     let mut w = [[0.0f32; N]; N];
     for i in 0..N {
         for j in 0..N {
-            w[j][i] = x[i * N + j] as f32;
+            w[j][i] = x[i * N + j];
         }
     }
     let mut norms = [0.0f32; N];
@@ -76,10 +76,10 @@ fn jacobi<const N: usize>(x: &[f64]) -> (Vec<f64>, Vec<f64>) {
     let mut sigma = Vec::with_capacity(N);
     let mut u = vec![0.0; N * N];
     for (t, &(s, j)) in order.iter().enumerate() {
-        sigma.push(f64::from(s));
+        sigma.push(s);
         if s > 0.0 {
             for i in 0..N {
-                u[t * N + i] = f64::from(w[j][i] / s);
+                u[t * N + i] = w[j][i] / s;
             }
         }
     }
@@ -102,11 +102,20 @@ mod tests {
             .collect()
     }
 
+    fn single(x: &[f64]) -> Vec<f32> {
+        x.iter().map(|&v| v as f32).collect()
+    }
+
+    fn double(x: &[f32]) -> Vec<f64> {
+        x.iter().map(|&v| f64::from(v)).collect()
+    }
+
     #[test]
     fn matches_faer_and_rebuilds_the_block() {
         for n in [4, 8, 16] {
             let x = pseudo_random(n, n as u64);
-            let (sigma, u) = left_singular(&x, n);
+            let (sigma, u) = left_singular(&single(&x), n);
+            let (sigma, u) = (double(&sigma), double(&u));
             let m = faer::Mat::<f64>::from_fn(n, n, |i, j| x[i * n + j]);
             let reference = m.singular_values().expect("svd");
             for t in 0..n {
@@ -138,7 +147,8 @@ mod tests {
         let x: Vec<f64> = (0..n * n)
             .map(|k| ((k / n) as f64 - 3.5) * ((k % n) as f64 + 1.0))
             .collect();
-        let (sigma, _) = left_singular(&x, n);
+        let (sigma, _) = left_singular(&single(&x), n);
+        let sigma = double(&sigma);
         assert!(sigma[0] > 1.0 && sigma[1] < 1e-5 * sigma[0]);
         let (sigma, u) = left_singular(&vec![0.0; n * n], n);
         assert!(sigma.iter().all(|&s| s == 0.0) && u.iter().all(|&v| v == 0.0));

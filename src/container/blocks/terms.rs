@@ -140,16 +140,16 @@ impl Analysis {
             let mut sigma = Vec::with_capacity(bx * block);
             let mut u = Vec::with_capacity(bx * n2);
             let mut base = vec![0.0f32; n2];
-            let mut x = vec![0.0f64; n2];
+            let mut x = vec![0.0f32; n2];
             for col in 0..bx {
                 let b = row * bx + col;
                 base_block(&grid, bx, by, block, col, row, &mut base);
                 for (k, v) in x.iter_mut().enumerate() {
-                    *v = f64::from(samples[b * n2 + k]) - f64::from(base[k]);
+                    *v = samples[b * n2 + k] - base[k];
                 }
                 let (s, vecs) = left_singular(&x, block);
-                sigma.extend(s.iter().map(|&v| v as f32));
-                u.extend(vecs.iter().map(|&v| v as f32));
+                sigma.extend_from_slice(&s);
+                u.extend_from_slice(&vecs);
             }
             (sigma, u)
         });
