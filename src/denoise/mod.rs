@@ -11,10 +11,12 @@
 //! the 0–255 scale at any bit depth (16-bit samples are scaled by 255/65535 first, so σ = 25
 //! means 25·257 ≈ 6425 in 16-bit units). Alpha is kept as it is.
 
+mod clipping;
 mod file;
 pub mod global;
 mod lanczos;
 mod matching;
+mod mean_filter;
 pub mod noise;
 mod params;
 pub mod patch;
@@ -277,8 +279,9 @@ fn check_params(p: &PatchParams) -> Result<()> {
     }
     if p.second_stage && (p.second_group == 0 || p.second_group > 1024 || p.second_step == 0)
         || !(p.second_floor >= 0.0 && p.second_floor.is_finite())
+        || !(p.mean_noise >= 0.0 && p.mean_noise.is_finite())
     {
-        return bad("second stage: 1 to 1024 patches a group, step ≥ 1, floor ≥ 0");
+        return bad("second stage: 1 to 1024 patches a group, step ≥ 1, floor and mean noise ≥ 0");
     }
     let in_range = (0.0..=1.0).contains(&p.feedback)
         && (0.0..=2.0).contains(&p.residual_factor)

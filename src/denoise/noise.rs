@@ -8,6 +8,7 @@
 //! from the whole set towards the smallest, the first tail whose mean is also its median (as
 //! many values above the mean as below) is taken as noise, and σ is the square root of its mean.
 
+use super::clipping::unclipped_sigma;
 use super::Image;
 use crate::random::SplitMix64;
 
@@ -15,13 +16,15 @@ use crate::random::SplitMix64;
 const PATCH: usize = 8;
 /// At most this many patches enter the covariance (the stride grows on large images).
 const MAX_PATCHES: usize = 30_000;
+/// Fewer weak-texture patches than this, and the estimate keeps the patches it has.
+const MIN_WEAK: usize = 3_000;
 /// Subtracted from every sample before the covariance sums.
 const MID_GREY: f64 = 128.0;
 
 /// The noise σ (0–255 scale) of an image given as planes in [0, 1] (grey, or R, G, B): each
-/// plane is estimated on its own with the patches clear of clipping in that plane (clipping is
-/// per channel, so far more patches stay clear than when all three must be), and the median of
-/// the three is taken (a plane with much texture or much clipping is outvoted).
+/// plane is estimated on its own, with noise cut off at 0 and 255 accounted for
+/// (`clipping.rs`), and the median of the three is taken (a plane with much texture is
+/// outvoted).
 #[must_use]
 pub(crate) fn estimate_image_sigma(planes: &[faer::Mat<f32>], w: usize, h: usize) -> f64 {
     let mut estimates: Vec<f64> = crate::parallel::map(planes, |p| {
@@ -30,27 +33,21 @@ pub(crate) fn estimate_image_sigma(planes: &[faer::Mat<f32>], w: usize, h: usize
             height: h,
             channels: vec![(0..w * h).map(|i| 255.0 * p[(i / w, i % w)]).collect()],
         };
-        let clipped: Vec<bool> = (0..w * h)
-            .map(|i| matches!(p[(i / w, i % w)], v if v <= 0.0 || v >= 1.0))
-            .collect();
-        estimate_sigma(&plane, Some(&clipped))
+        estimate_sigma(&plane, true)
     });
     estimates.sort_by(f64::total_cmp);
     estimates.get(estimates.len() / 2).copied().unwrap_or(0.0)
 }
 
-/// Fewer patches clear of clipping than this, and all patches are used.
-const MIN_CLEAR: usize = 3_000;
-
 /// The noise standard deviation of `img` on its own scale (0–255 here), from the covariance of
 /// its patches. Images smaller than a patch give 0.
 ///
-/// `clipped` marks pixels with a sample at the end of its range (0 or the peak). Noise is cut
-/// off there, so it is weaker than elsewhere (at σ 50 a photo's overall noise measured 42–45);
-/// patches holding such a pixel are left out when enough others remain, so the estimate is the
-/// σ of the noise before clipping — the one the denoiser needs.
+/// `clipped`: the samples of the one-channel `img` were clipped to [0, 255] after the noise was
+/// added. Noise is cut off there, so patches near either end show less of it (at σ 50 a photo's
+/// overall noise measured 40–45); the estimate is then turned into the σ of the noise before
+/// clipping — the one the denoiser needs — from the patches' means ([`unclipped_sigma`]).
 #[must_use]
-pub(crate) fn estimate_sigma(img: &Image, clipped: Option<&[bool]>) -> f64 {
+pub(crate) fn estimate_sigma(img: &Image, clipped: bool) -> f64 {
     let (w, h) = (img.width, img.height);
     if w < PATCH || h < PATCH {
         return 0.0;
@@ -58,41 +55,23 @@ pub(crate) fn estimate_sigma(img: &Image, clipped: Option<&[bool]>) -> f64 {
     let (nr, nc) = (h - PATCH + 1, w - PATCH + 1);
     // Top-left corners as (row, column) pairs of u32 (eight bytes a pixel; the image's sides
     // are at most 2²⁴).
-    let mut corners: Vec<(u32, u32)> = Vec::new();
-    if let Some(mask) = clipped {
-        // Clipped pixels per patch from an integral image.
-        let mut integral = vec![0u32; (w + 1) * (h + 1)];
-        for y in 0..h {
-            let mut row = 0u32;
-            for x in 0..w {
-                row += u32::from(mask[y * w + x]);
-                integral[(y + 1) * (w + 1) + x + 1] = integral[y * (w + 1) + x + 1] + row;
-            }
+    let corners: Vec<(u32, u32)> = (0..nr as u32)
+        .flat_map(|r| (0..nc as u32).map(move |c| (r, c)))
+        .collect();
+    // The σ before clipping of the noise measured on patches with these means.
+    let unclip = |(measured, means): (f64, Vec<f64>)| {
+        if clipped && img.channels.len() == 1 {
+            unclipped_sigma(measured, &means)
+        } else {
+            measured
         }
-        let count = |r: usize, c: usize| {
-            let at = |y: usize, x: usize| integral[y * (w + 1) + x];
-            at(r + PATCH, c + PATCH) + at(r, c) - at(r, c + PATCH) - at(r + PATCH, c)
-        };
-        for r in 0..nr {
-            for c in 0..nc {
-                if count(r, c) == 0 {
-                    corners.push((r as u32, c as u32));
-                }
-            }
-        }
-        if corners.len() < MIN_CLEAR {
-            corners.clear();
-        }
-    }
-    if corners.is_empty() {
-        corners = (0..nr as u32)
-            .flat_map(|r| (0..nc as u32).map(move |c| (r, c)))
-            .collect();
-    }
-    let mut sigma = pca_sigma(img, &corners, |_| true);
+    };
+    let mut sigma = unclip(pca_sigma(img, &corners, |_| true));
     // Weak-texture patches (after Liu, Tanaka and Okutomi, 2013): texture and edges raise the
     // small eigenvalues too, so keep the patches whose gradient energy pure noise of the current
-    // σ would reach 99 % of the time, and estimate again from those.
+    // σ would reach 99 % of the time, and estimate again from those. (Clipped patches show less
+    // noise and pass easily; the limit is the unclipped σ's, so that mid-range patches, which
+    // show all of it, are not cut at a lower quantile.)
     let q = noise_gradient_quantile(img.channels.len(), 0.99);
     let energy: Vec<f64> = corners
         .iter()
@@ -102,15 +81,15 @@ pub(crate) fn estimate_sigma(img: &Image, clipped: Option<&[bool]>) -> f64 {
         let limit = q * sigma * sigma;
         let weak = |k: usize| energy[k] <= limit;
         let count = (0..corners.len()).filter(|&k| weak(k)).count();
-        if count < MIN_CLEAR || count == corners.len() {
+        if count < MIN_WEAK || count == corners.len() {
             break;
         }
-        let next = pca_sigma(img, &corners, weak);
-        if (next - sigma).abs() < 1e-3 * sigma {
-            sigma = next;
-            break;
-        }
+        let next = unclip(pca_sigma(img, &corners, weak));
+        let settled = (next - sigma).abs() < 1e-3 * sigma;
         sigma = next;
+        if settled {
+            break;
+        }
     }
     sigma
 }
@@ -159,8 +138,9 @@ fn noise_gradient_quantile(channels: usize, p: f64) -> f64 {
 }
 
 /// Chen et al.'s estimate from the patches with top-left corners `corners[k]` for which
-/// `keep(k)` holds (at most `MAX_PATCHES` of them, evenly spread among those).
-fn pca_sigma(img: &Image, corners: &[(u32, u32)], keep: impl Fn(usize) -> bool) -> f64 {
+/// `keep(k)` holds (at most `MAX_PATCHES` of them, evenly spread among those), and the mean
+/// sample of each patch used.
+fn pca_sigma(img: &Image, corners: &[(u32, u32)], keep: impl Fn(usize) -> bool) -> (f64, Vec<f64>) {
     let w = img.width;
     let kept = (0..corners.len()).filter(|&k| keep(k)).count();
     let every = kept.div_ceil(MAX_PATCHES).max(1);
@@ -178,6 +158,7 @@ fn pca_sigma(img: &Image, corners: &[(u32, u32)], keep: impl Fn(usize) -> bool) 
     let mut sum = vec![0.0f64; d];
     let mut products = vec![0.0f64; d * d];
     let mut patch = vec![0.0f64; d];
+    let mut means = Vec::with_capacity(n);
     for &(r, c) in &corners {
         let mut i = 0;
         for plane in &img.channels {
@@ -188,6 +169,7 @@ fn pca_sigma(img: &Image, corners: &[(u32, u32)], keep: impl Fn(usize) -> bool) 
                 }
             }
         }
+        means.push(MID_GREY + patch.iter().sum::<f64>() / d as f64);
         for (i, &pi) in patch.iter().enumerate() {
             sum[i] += pi;
             for (q, &pj) in products[i * d..=i * d + i].iter_mut().zip(&patch[..=i]) {
@@ -206,7 +188,7 @@ fn pca_sigma(img: &Image, corners: &[(u32, u32)], keep: impl Fn(usize) -> bool) 
     }
     let mut values = symmetric_eigenvalues(cov, d);
     values.sort_by(f64::total_cmp);
-    median_mean_tail(&values).max(0.0).sqrt()
+    (median_mean_tail(&values).max(0.0).sqrt(), means)
 }
 
 /// The eigenvalues of the symmetric `n × n` row-major matrix `a`, by cyclic Jacobi rotations.
@@ -328,7 +310,7 @@ mod tests {
                     *v += (sigma * g.normal()) as f32;
                 }
             }
-            let est = estimate_sigma(&img, None);
+            let est = estimate_sigma(&img, false);
             assert!(
                 (est - sigma).abs() < 0.05 * sigma,
                 "σ {sigma}: estimated {est}"
@@ -338,7 +320,7 @@ mod tests {
 
     #[test]
     fn clean_smooth_image_has_little_noise() {
-        assert!(estimate_sigma(&smooth_image(100, 90, 1), None) < 0.5);
-        assert_eq!(estimate_sigma(&smooth_image(5, 90, 1), None), 0.0);
+        assert!(estimate_sigma(&smooth_image(100, 90, 1), false) < 0.5);
+        assert_eq!(estimate_sigma(&smooth_image(5, 90, 1), false), 0.0);
     }
 }
