@@ -319,6 +319,31 @@ mod tests {
     }
 
     #[test]
+    fn noise_cut_off_at_both_ends_is_estimated_as_before_clipping() {
+        // Dark shadows, mid-tones and bright sky (levels 10, 128 and 245), noise of σ 50 and
+        // 25 clipped to [0, 255]: more than a third of the samples lie at an end.
+        for sigma in [25.0, 50.0] {
+            let (w, h) = (192, 128);
+            let mut g = SplitMix64::new(11);
+            let plane: Vec<f32> = (0..w * h)
+                .map(|i| {
+                    let level = [10.0, 128.0, 245.0][(i % w) * 3 / w];
+                    (level + sigma * g.normal()).round().clamp(0.0, 255.0) as f32
+                })
+                .collect();
+            let img = Image {
+                width: w,
+                height: h,
+                channels: vec![plane],
+            };
+            let plain = estimate_sigma(&img, false);
+            let est = estimate_sigma(&img, true);
+            assert!(plain < 0.9 * sigma, "σ {sigma}: without the model {plain}");
+            assert!((est - sigma).abs() < 0.04 * sigma, "σ {sigma}: estimated {est}");
+        }
+    }
+
+    #[test]
     fn clean_smooth_image_has_little_noise() {
         assert!(estimate_sigma(&smooth_image(100, 90, 1), false) < 0.5);
         assert_eq!(estimate_sigma(&smooth_image(5, 90, 1), false), 0.0);
