@@ -59,7 +59,24 @@ pub fn denoise_options(args: &DenoiseArgs) -> DenoiseOptions {
 }
 
 /// Runs `denoise`.
+/// Denoising frees and allocates many row-sized buffers on every thread over a long run; mimalloc
+/// by default keeps freed pages for 10 ms and commits whole arenas, which showed as a peak RSS
+/// about 30 % above the live data (2.1 MP: 215 MB, 162 MB with these two options, same time).
+/// The other commands keep the defaults (grid and batch gain from the reuse).
+fn return_freed_memory_at_once() {
+    // mimalloc.h's mi_option_arena_eager_commit and mi_option_purge_delay.
+    const ARENA_EAGER_COMMIT: libmimalloc_sys::mi_option_t = 4;
+    const PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
+    // SAFETY: setting an option is a plain store mimalloc reads when it next purges or maps an
+    // arena; any value is valid for these two.
+    unsafe {
+        libmimalloc_sys::mi_option_set(ARENA_EAGER_COMMIT, 0);
+        libmimalloc_sys::mi_option_set(PURGE_DELAY, 0);
+    }
+}
+
 pub fn run(args: &DenoiseArgs) -> Exit {
+    return_freed_memory_at_once();
     let opts = denoise_options(args);
     super::run::install_interrupt_handler();
     let flags = EmitFlags {

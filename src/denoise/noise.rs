@@ -339,7 +339,10 @@ mod tests {
             let plain = estimate_sigma(&img, false);
             let est = estimate_sigma(&img, true);
             assert!(plain < 0.9 * sigma, "σ {sigma}: without the model {plain}");
-            assert!((est - sigma).abs() < 0.04 * sigma, "σ {sigma}: estimated {est}");
+            assert!(
+                (est - sigma).abs() < 0.04 * sigma,
+                "σ {sigma}: estimated {est}"
+            );
         }
     }
 

@@ -30,7 +30,7 @@ pub struct PatchParams {
     pub second_group: usize,
     /// Distance between reference patches, second stage.
     pub second_step: usize,
-    /// Pilot directions with squared singular value below `floor·K·σ²` share one gain.
+    /// Pilot directions with squared singular value below `floor·K·σ²` are dropped.
     pub second_floor: f64,
     /// Second stage: the group mean's cosine coefficients are kept with the Wiener gain
     /// `p² / (p² + mean_noise·σ²/K)` from the pilot's mean (0: the mean is kept as it is).

@@ -5,9 +5,9 @@
 //! image). Each pilot group `P` (mean removed) gives a basis, its left singular vectors `uᵢ`, and
 //! the clean coefficients it expects, `pᵢⱼ = sᵢ vᵢⱼ`. The noisy group's coefficients in that
 //! basis, `cᵢⱼ = uᵢᵀ yⱼ`, are kept with the empirical Wiener gain `pᵢⱼ² / (pᵢⱼ² + σ²)`; the
-//! directions the pilot barely uses (singular values below `floor·K·σ²`) share one gain from the
-//! pilot's energy left in them, and the group's mean patch is filtered by its cosine
-//! coefficients with the pilot's mean (`mean_filter.rs`). As in
+//! directions the pilot does not use (singular values below `floor·K·σ²`) are dropped, and the
+//! group's mean patch is filtered by its cosine coefficients with the pilot's mean
+//! (`mean_filter.rs`). As in
 //! BM3D's second step, but with the group's own SVD as the transform instead of a fixed one
 //! (the idea of BM3D-SAPCA).
 
@@ -68,19 +68,6 @@ pub(super) fn wiener_row(
                 let noise2 = (p.mean_noise * f64::from(s2) / k as f64) as f32;
                 energy += cosine.wiener(&mut mn, &mp, noise2, &mut scratch);
             }
-            // The directions below the floor share one gain, from the pilot's energy left in
-            // them per coefficient (measured +0.01 to +0.02 dB over dropping them; a higher
-            // floor, for speed, cost 0.1–0.3 dB either way).
-            let total: f32 = yp.iter().map(|v| v * v).sum();
-            let kept: f32 = terms.iter().map(|t| (t.sigma * t.sigma) as f32).sum();
-            let dims = (d - terms.len().min(d)) as f32 * k as f32;
-            let g_rest = if dims > 0.0 {
-                let e = (total - kept).max(0.0) / dims;
-                e / (e + s2)
-            } else {
-                0.0
-            };
-            energy += g_rest * g_rest * dims;
             for t in &terms {
                 let mut u = vec![0.0f32; d];
                 let inv = (1.0 / t.sigma.max(1e-30)) as f32;
@@ -92,8 +79,8 @@ pub(super) fn wiener_row(
                         let pc = t.sigma as f32 * t.v[j];
                         let c = lanczos::dot(&u, &yn[j * d..(j + 1) * d]);
                         let gain = pc * pc / (pc * pc + s2);
-                        energy += gain * gain - g_rest * g_rest;
-                        (gain - g_rest) * c
+                        energy += gain * gain;
+                        gain * c
                     })
                     .collect();
                 us.push(u);
@@ -103,9 +90,6 @@ pub(super) fn wiener_row(
             let weight = 1.0 / (1.0 + energy);
             for (j, &at) in group.iter().enumerate() {
                 x.copy_from_slice(&mn);
-                if g_rest > 0.0 {
-                    lanczos::axpy(g_rest, &yn[j * d..(j + 1) * d], &mut x);
-                }
                 for (u, g) in us.iter().zip(&gains) {
                     lanczos::axpy(g[j], u, &mut x);
                 }
