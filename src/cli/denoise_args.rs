@@ -44,7 +44,7 @@ pub struct DenoiseArgs {
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=20),
           help_heading = "Patch method")]
     pub iterations: Option<u16>,
-    /// Patch method: pixels between reference patches of the first stage (default 3; larger is
+    /// Patch method: pixels between reference patches of the first stage (default 4; larger is
     /// faster).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=32),
           help_heading = "Patch method")]

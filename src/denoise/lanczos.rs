@@ -4,14 +4,15 @@
 //! and nearly all keep fewer than ten terms, so a full SVD would spend most of its time on
 //! values the threshold discards. This runs the Lanczos process on `YᵀY` (K × K) through
 //! products with `Y` alone (no Gram matrix), with full reorthogonalization, and stops as soon as
-//! the Ritz values above the threshold and the first one below it have converged.
+//! the Ritz values above the threshold have converged and the first one below it is certainly
+//! below.
 
 /// Lanczos steps between convergence checks (the first check comes after `FIRST_CHECK` steps).
 const FIRST_CHECK: usize = 6;
 const CHECK_EVERY: usize = 3;
 /// A Ritz pair counts as converged when its residual is below this fraction of the threshold
-/// (eigenvalue units).
-const TOLERANCE: f64 = 0.02;
+/// (eigenvalue units). (0.02 measured the same to ±0.01 dB, 7 % slower.)
+const TOLERANCE: f64 = 0.05;
 
 /// Work space reused across groups by one thread.
 #[derive(Debug, Default)]
@@ -169,8 +170,13 @@ fn top_terms_any(
                 .count()
                 .min(max_terms);
             let check = (kept + 1).min(theta.len());
+            // The kept pairs must have converged; the first one below the threshold only has to
+            // be certainly below it (an eigenvalue lies within the residual of its Ritz value).
             let converged = exhausted
-                || (0..check).all(|i| b * last[i][0].abs() <= TOLERANCE * threshold.max(1e-30));
+                || (0..check).all(|i| {
+                    let r = b * last[i][0].abs();
+                    r <= TOLERANCE * threshold.max(1e-30) || (i == kept && theta[i] + r < threshold)
+                });
             if converged {
                 let s = ritz_vectors(&ws.alpha, &ws.beta, &theta[..kept]);
                 return (0..kept)
