@@ -10,8 +10,10 @@
 //!
 //! [`threads_within`] gives the number of threads whose reservations fit, from a model measured on
 //! Linux x86-64 with glibc and mimalloc (one thread needed 158 MiB under `ulimit -v` on a CPU
-//! whose kernel scratch is 64 MiB, two 483 MiB, three 684 MiB, four 781 MiB); the front end runs
-//! with that many, or refuses with a clear message when not even one fits.
+//! whose kernel scratch is 64 MiB, two 483 MiB, three 684 MiB, four 781 MiB; on one whose scratch
+//! is 960 MiB, two threads needed about 3 300 MiB: three scratch buffers, as the main thread
+//! multiplies too); the front end runs with that many, or refuses with a clear message when not
+//! even one fits.
 
 /// Address space of the process besides the matrix kernel's scratch buffers with one thread:
 /// binary, libraries, main stack, allocator (measured: 94 MiB).
@@ -19,7 +21,7 @@ pub const BASE_BYTES: u64 = 200 << 20;
 
 /// Address space each thread after the first costs besides its scratch buffer: stack, allocator
 /// arenas and reservations (measured under limits: 100 to 260 MiB a thread, 200 on average).
-pub const PER_THREAD_BYTES: u64 = 200 << 20;
+pub const PER_THREAD_BYTES: u64 = 250 << 20;
 
 /// The soft address-space limit of this process (`ulimit -v`), when one is set (Linux:
 /// `/proc/self/limits`; `None` elsewhere or when unlimited).
@@ -124,18 +126,36 @@ fn physical_cores() -> u64 {
     }
 }
 
+/// The address space `threads` threads need when each multiplying thread reserves `scratch`:
+/// one thread [`BASE_BYTES`] + scratch; t ≥ 2 threads [`BASE_BYTES`] + (t + 1) · scratch + (t − 1)
+/// · [`PER_THREAD_BYTES`] — the t workers and the main thread each multiply. (An upper bound of
+/// what was measured: with 64 MiB of scratch 483 MiB for 2 threads, 684 for 3, 781 for 4; with
+/// 960 MiB, 3 250–3 300 MiB for 2 and 4 300–4 500 for 3.)
+#[must_use]
+pub fn bytes_for_threads(threads: usize, scratch: u64) -> u64 {
+    let t = threads.max(1) as u64;
+    if t == 1 {
+        BASE_BYTES + scratch
+    } else {
+        BASE_BYTES
+            .saturating_add((t + 1).saturating_mul(scratch))
+            .saturating_add((t - 1).saturating_mul(PER_THREAD_BYTES))
+    }
+}
+
 /// How many of `wanted` threads fit under `limit` bytes of address space when each multiplying
-/// thread reserves `scratch`: t threads need [`BASE_BYTES`] + t · scratch + (t − 1) ·
-/// [`PER_THREAD_BYTES`] (an upper bound of what was measured for 1 to 4 threads). `Err(bytes
-/// needed for one)` when not even one fits.
+/// thread reserves `scratch` ([`bytes_for_threads`]). `Err(bytes needed for one)` when not even
+/// one fits.
 pub fn threads_within(limit: u64, scratch: u64, wanted: usize) -> Result<usize, u64> {
-    let one = BASE_BYTES + scratch;
+    let one = bytes_for_threads(1, scratch);
     if limit < one {
         return Err(one);
     }
-    let more = (limit - one) / (scratch + PER_THREAD_BYTES);
-    let fit = usize::try_from(more.saturating_add(1)).unwrap_or(usize::MAX);
-    Ok(fit.min(wanted.max(1)))
+    let mut fit = 1;
+    while fit < wanted && bytes_for_threads(fit + 1, scratch) <= limit {
+        fit += 1;
+    }
+    Ok(fit)
 }
 
 #[cfg(test)]
@@ -147,13 +167,15 @@ mod tests {
         let mib = 1u64 << 20;
         // The machine: 480 MiB of L3, so 960 MiB per thread, under `ulimit -v 2G`.
         assert_eq!(threads_within(2048 * mib, 960 * mib, 64), Ok(1));
-        assert_eq!(threads_within(8192 * mib, 960 * mib, 64), Ok(7));
+        assert_eq!(threads_within(3330 * mib, 960 * mib, 64), Ok(2));
+        assert_eq!(threads_within(8192 * mib, 960 * mib, 64), Ok(6));
         assert_eq!(threads_within(8192 * mib, 960 * mib, 2), Ok(2));
         assert_eq!(threads_within(1024 * mib, 960 * mib, 4), Err(1160 * mib));
         // Here (64 MiB per thread): what the measurements needed, with room to spare.
         assert_eq!(threads_within(264 * mib, 64 * mib, 8), Ok(1));
-        assert_eq!(threads_within(528 * mib, 64 * mib, 8), Ok(2));
-        assert_eq!(threads_within(792 * mib, 64 * mib, 8), Ok(3));
+        assert_eq!(threads_within(641 * mib, 64 * mib, 8), Ok(1));
+        assert_eq!(threads_within(642 * mib, 64 * mib, 8), Ok(2));
+        assert_eq!(threads_within(956 * mib, 64 * mib, 8), Ok(3));
         eprintln!(
             "here: matrix kernel scratch {} MiB per thread, limit {:?}",
             matmul_scratch_bytes() >> 20,

@@ -3,7 +3,7 @@
 //! aborts ("memory allocation failed") as it did with `--threads 8` under `ulimit -v 600000` here.
 #![cfg(target_os = "linux")]
 
-use svdimg::address_space::{matmul_scratch_bytes, BASE_BYTES, PER_THREAD_BYTES};
+use svdimg::address_space::{bytes_for_threads, matmul_scratch_bytes, BASE_BYTES};
 
 use crate::common::{assert_error, s, sample, stderr, tmp};
 
@@ -27,7 +27,7 @@ fn threads_fit_the_limit_or_the_run_is_refused() {
     let input = sample("chelsea.png");
     let scratch = matmul_scratch_bytes();
     // Room for two threads by the model, and some to spare: eight are asked for.
-    let two = BASE_BYTES + 2 * scratch + PER_THREAD_BYTES + (40 << 20);
+    let two = bytes_for_threads(2, scratch) + (40 << 20);
     let args = [
         "compress",
         s(&input),
