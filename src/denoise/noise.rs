@@ -53,11 +53,8 @@ pub(crate) fn estimate_sigma(img: &Image, clipped: bool) -> f64 {
         return 0.0;
     }
     let (nr, nc) = (h - PATCH + 1, w - PATCH + 1);
-    // Top-left corners as (row, column) pairs of u32 (eight bytes a pixel; the image's sides
-    // are at most 2²⁴).
-    let corners: Vec<(u32, u32)> = (0..nr as u32)
-        .flat_map(|r| (0..nc as u32).map(move |c| (r, c)))
-        .collect();
+    // Patch k has its top-left corner at (k / nc, k % nc).
+    let patches = nr * nc;
     // The σ before clipping of the noise measured on patches with these means.
     let unclip = |(measured, means): (f64, Vec<f64>)| {
         if clipped && img.channels.len() == 1 {
@@ -66,25 +63,24 @@ pub(crate) fn estimate_sigma(img: &Image, clipped: bool) -> f64 {
             measured
         }
     };
-    let mut sigma = unclip(pca_sigma(img, &corners, |_| true));
+    let mut sigma = unclip(pca_sigma(img, nc, patches, |_| true));
     // Weak-texture patches (after Liu, Tanaka and Okutomi, 2013): texture and edges raise the
     // small eigenvalues too, so keep the patches whose gradient energy pure noise of the current
     // σ would reach 99 % of the time, and estimate again from those. (Clipped patches show less
     // noise and pass easily; the limit is the unclipped σ's, so that mid-range patches, which
     // show all of it, are not cut at a lower quantile.)
     let q = noise_gradient_quantile(img.channels.len(), 0.99);
-    let energy: Vec<f64> = corners
-        .iter()
-        .map(|&(r, c)| gradient_energy(img, (r as usize, c as usize)))
+    let energy: Vec<f64> = (0..patches)
+        .map(|k| gradient_energy(img, (k / nc, k % nc)))
         .collect();
     for _ in 0..3 {
         let limit = q * sigma * sigma;
         let weak = |k: usize| energy[k] <= limit;
-        let count = (0..corners.len()).filter(|&k| weak(k)).count();
-        if count < MIN_WEAK || count == corners.len() {
+        let count = (0..patches).filter(|&k| weak(k)).count();
+        if count < MIN_WEAK || count == patches {
             break;
         }
-        let next = unclip(pca_sigma(img, &corners, weak));
+        let next = unclip(pca_sigma(img, nc, patches, weak));
         let settled = (next - sigma).abs() < 1e-3 * sigma;
         sigma = next;
         if settled {
@@ -137,17 +133,22 @@ fn noise_gradient_quantile(channels: usize, p: f64) -> f64 {
     values[((n as f64 * p) as usize).min(n - 1)]
 }
 
-/// Chen et al.'s estimate from the patches with top-left corners `corners[k]` for which
-/// `keep(k)` holds (at most `MAX_PATCHES` of them, evenly spread among those), and the mean
-/// sample of each patch used.
-fn pca_sigma(img: &Image, corners: &[(u32, u32)], keep: impl Fn(usize) -> bool) -> (f64, Vec<f64>) {
+/// Chen et al.'s estimate from the patches `k < patches` (top-left corner `(k / nc, k % nc)`)
+/// for which `keep(k)` holds (at most `MAX_PATCHES` of them, evenly spread among those), and the
+/// mean sample of each patch used.
+fn pca_sigma(
+    img: &Image,
+    nc: usize,
+    patches: usize,
+    keep: impl Fn(usize) -> bool,
+) -> (f64, Vec<f64>) {
     let w = img.width;
-    let kept = (0..corners.len()).filter(|&k| keep(k)).count();
+    let kept = (0..patches).filter(|&k| keep(k)).count();
     let every = kept.div_ceil(MAX_PATCHES).max(1);
-    let corners: Vec<(usize, usize)> = (0..corners.len())
+    let corners: Vec<(usize, usize)> = (0..patches)
         .filter(|&k| keep(k))
         .step_by(every)
-        .map(|k| (corners[k].0 as usize, corners[k].1 as usize))
+        .map(|k| (k / nc, k % nc))
         .collect();
     let d = PATCH * PATCH * img.channels.len();
     let n = corners.len();
