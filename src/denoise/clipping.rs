@@ -86,24 +86,25 @@ pub(crate) fn unclipped_sigma(measured: f64, means: &[f64]) -> f64 {
             .sum();
         (total / means.len() as f64).sqrt()
     };
-    let target = measured;
-    // The censored σ grows with σ; bracket, then bisect.
+    // The censored σ grows with σ and is at most σ: bracket from `measured` up, then bisect.
     let (mut lo, mut hi) = (measured, measured);
-    if censored(lo) >= target {
+    if censored(lo) >= measured {
         return measured;
     }
+    let mut bracketed = false;
     for _ in 0..8 {
         hi *= 1.5;
-        if censored(hi) >= target {
+        if censored(hi) >= measured {
+            bracketed = true;
             break;
         }
     }
-    if censored(hi) < target {
+    if !bracketed {
         return hi;
     }
     for _ in 0..30 {
         let mid = 0.5 * (lo + hi);
-        if censored(mid) < target {
+        if censored(mid) < measured {
             lo = mid;
         } else {
             hi = mid;

@@ -8,6 +8,17 @@
 //! the pilot's mean. (A hard threshold at `2.7·σ/√K` in the first stage, as BM3D's first step
 //! has, measured no better: the second stage decides.)
 
+/// The empirical Wiener gain `p² / (p² + noise2)` of a coefficient whose clean value is
+/// estimated as `p`: 1 when there is no noise (also for `p = 0`, where the formula is 0/0).
+pub(crate) fn wiener_gain(p: f32, noise2: f32) -> f32 {
+    let p2 = p * p;
+    if p2 + noise2 > 0.0 {
+        p2 / (p2 + noise2)
+    } else {
+        1.0
+    }
+}
+
 /// The orthonormal 2-D DCT-II of `ps × ps` patches (row-major), applied separably.
 pub(crate) struct PatchCosine {
     ps: usize,
@@ -15,6 +26,8 @@ pub(crate) struct PatchCosine {
     c: Vec<f32>,
     /// Scratch, `ps × ps`.
     tmp: Vec<f32>,
+    /// The coefficients of the mean and of the pilot's mean, `ps × ps` each.
+    coeffs: Vec<f32>,
 }
 
 impl PatchCosine {
@@ -37,6 +50,7 @@ impl PatchCosine {
             ps,
             c,
             tmp: vec![0.0; ps * ps],
+            coeffs: vec![0.0; 2 * ps * ps],
         }
     }
 
@@ -83,25 +97,19 @@ impl PatchCosine {
 
     /// Keeps each cosine coefficient of `mean` with the gain `p² / (p² + noise2)`, `p` the same
     /// coefficient of `pilot`; returns the sum of the squared gains.
-    pub fn wiener(
-        &mut self,
-        mean: &mut [f32],
-        pilot: &[f32],
-        noise2: f32,
-        scratch: &mut Vec<f32>,
-    ) -> f32 {
-        let d = mean.len();
-        scratch.resize(2 * d, 0.0);
-        let (c, p) = scratch.split_at_mut(d);
+    pub fn wiener(&mut self, mean: &mut [f32], pilot: &[f32], noise2: f32) -> f32 {
+        let mut coeffs = std::mem::take(&mut self.coeffs);
+        let (c, p) = coeffs.split_at_mut(self.ps * self.ps);
         self.forward(mean, c);
         self.forward(pilot, p);
         let mut energy = 0.0;
         for (c, &p) in c.iter_mut().zip(p.iter()) {
-            let gain = p * p / (p * p + noise2);
+            let gain = wiener_gain(p, noise2);
             energy += gain * gain;
             *c *= gain;
         }
         self.inverse(c, mean);
+        self.coeffs = coeffs;
         energy
     }
 }
@@ -142,6 +150,18 @@ mod tests {
     }
 
     #[test]
+    fn without_noise_every_coefficient_is_kept() {
+        // A flat pilot has zero coefficients but the DC: with no noise they are kept, not 0/0.
+        let mut t = PatchCosine::new(4);
+        let pilot = vec![255.0f32; 16];
+        let mut mean = pilot.clone();
+        let energy = t.wiener(&mut mean, &pilot, 0.0);
+        assert!((energy - 16.0).abs() < 1e-4, "{energy}");
+        assert!(mean.iter().all(|v| (v - 255.0).abs() < 1e-3), "{mean:?}");
+        assert_eq!(super::wiener_gain(0.0, 0.0), 1.0);
+    }
+
+    #[test]
     fn wiener_gain_follows_the_pilot() {
         let mut t = PatchCosine::new(4);
         // Pilot: flat (DC only). The noisy mean: flat plus a checkerboard, which the pilot
@@ -150,8 +170,7 @@ mod tests {
         let mut mean: Vec<f32> = (0..16)
             .map(|i| 100.0 + if (i / 4 + i % 4) % 2 == 0 { 5.0 } else { -5.0 })
             .collect();
-        let mut scratch = Vec::new();
-        let energy = t.wiener(&mut mean, &pilot, 1.0, &mut scratch);
+        let energy = t.wiener(&mut mean, &pilot, 1.0);
         assert!((energy - 1.0).abs() < 1e-3, "{energy}");
         for v in &mean {
             assert!((v - 100.0).abs() < 0.01, "{v}");

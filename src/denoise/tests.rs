@@ -169,3 +169,18 @@ fn tiny_and_odd_images_do_not_fail() {
         }
     }
 }
+
+#[test]
+fn a_noiseless_flat_image_comes_back_unchanged() {
+    // σ is estimated as 0: every Wiener gain must be 1, not 0/0 (a white image came out black).
+    for value in [0u8, 128, 255] {
+        let img =
+            DynamicImage::ImageLuma8(image::GrayImage::from_pixel(40, 40, image::Luma([value])));
+        let out = denoise_image(&img, &DenoiseSettings::default(), &NoProgress).unwrap();
+        assert_eq!(
+            out.image.to_luma8().as_raw(),
+            img.to_luma8().as_raw(),
+            "level {value}"
+        );
+    }
+}

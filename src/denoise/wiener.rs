@@ -13,7 +13,7 @@
 
 use super::lanczos::{self, Workspace};
 use super::matching::RowGroups;
-use super::mean_filter::PatchCosine;
+use super::mean_filter::{wiener_gain, PatchCosine};
 use super::params::{gather, remove_mean, Band, PatchParams};
 use super::Image;
 
@@ -36,7 +36,6 @@ pub(super) fn wiener_row(
     let floor = p.second_floor;
     let mut ws = Workspace::default();
     let mut cosine = PatchCosine::new(ps);
-    let mut scratch = Vec::new();
     let (mut yp, mut yn) = (Vec::new(), Vec::new());
     let (mut mp, mut mn) = (Vec::new(), Vec::new());
     let mut x = vec![0.0f32; d];
@@ -66,7 +65,7 @@ pub(super) fn wiener_row(
             let mut energy = 0.0f32;
             if p.mean_noise > 0.0 {
                 let noise2 = (p.mean_noise * f64::from(s2) / k as f64) as f32;
-                energy += cosine.wiener(&mut mn, &mp, noise2, &mut scratch);
+                energy += cosine.wiener(&mut mn, &mp, noise2);
             }
             for t in &terms {
                 let mut u = vec![0.0f32; d];
@@ -78,7 +77,7 @@ pub(super) fn wiener_row(
                     .map(|j| {
                         let pc = t.sigma as f32 * t.v[j];
                         let c = lanczos::dot(&u, &yn[j * d..(j + 1) * d]);
-                        let gain = pc * pc / (pc * pc + s2);
+                        let gain = wiener_gain(pc, s2);
                         energy += gain * gain;
                         gain * c
                     })

@@ -29,7 +29,6 @@ pub(super) fn filter_row(
     let mut band = Band::for_row(current, r0, p, groups.len());
     let (mut y, mut orig, mut mean, mut x) = (Vec::new(), Vec::new(), Vec::new(), vec![0.0f32; d]);
     let mut ws = Workspace::default();
-
     let mut group = Vec::new();
     for g in 0..groups.len() {
         groups.group_into(g, &mut group);
